@@ -1,0 +1,197 @@
+package client
+
+import "slices"
+
+// ActionType names a droplet action as the API spells it.
+type ActionType string
+
+const (
+	ActionEnableBackups      ActionType = "enable_backups"
+	ActionDisableBackups     ActionType = "disable_backups"
+	ActionChangeBackupPolicy ActionType = "change_backup_policy"
+	ActionReboot             ActionType = "reboot"
+	ActionPowerCycle         ActionType = "power_cycle"
+	ActionShutdown           ActionType = "shutdown"
+	ActionPowerOff           ActionType = "power_off"
+	ActionPowerOn            ActionType = "power_on"
+	ActionRestore            ActionType = "restore"
+	ActionPasswordReset      ActionType = "password_reset"
+	ActionResize             ActionType = "resize"
+	ActionRebuild            ActionType = "rebuild"
+	ActionRename             ActionType = "rename"
+	ActionChangeKernel       ActionType = "change_kernel"
+	ActionEnableIPv6         ActionType = "enable_ipv6"
+	ActionSnapshot           ActionType = "snapshot"
+)
+
+// Param names a type parameter of an action request, as serialized in the request body.
+type Param string
+
+const (
+	ParamImage        Param = "image"
+	ParamSize         Param = "size"
+	ParamDisk         Param = "disk"
+	ParamName         Param = "name"
+	ParamKernel       Param = "kernel"
+	ParamBackupPolicy Param = "backup_policy"
+)
+
+// AllParams lists every type parameter in a stable order.
+var AllParams = []Param{ParamImage, ParamSize, ParamDisk, ParamName, ParamKernel, ParamBackupPolicy}
+
+// ParamSpec says how one action type takes one parameter.
+type ParamSpec struct {
+	Name     Param
+	Required bool
+	// Doc describes the parameter for this action type.
+	Doc string
+}
+
+// ActionTypeInfo is one row of the action-type table. Schemas, validation, documentation
+// and the fake API are all derived from these rows: adding an action type is adding a row.
+type ActionTypeInfo struct {
+	Type ActionType
+	// Summary is one sentence on what the action does.
+	Summary string
+	Params  []ParamSpec
+	// Scope is the token scope the type needs beyond droplet:update, if any.
+	Scope string
+	// Bulk is true when the type may be initiated for every droplet carrying a tag.
+	Bulk bool
+	// Warning, when set, says what cannot be undone; it is shown at plan time.
+	Warning string
+	// Family groups types for documentation examples.
+	Family string
+}
+
+// Param returns the type's spec for p, and whether the type takes p at all.
+func (i ActionTypeInfo) Param(p Param) (ParamSpec, bool) {
+	for _, s := range i.Params {
+		if s.Name == p {
+			return s, true
+		}
+	}
+	return ParamSpec{}, false
+}
+
+const (
+	FamilyPower   = "power"
+	FamilyBackups = "backups"
+	FamilyImage   = "image"
+	FamilyConfig  = "configuration"
+)
+
+var actionTypes = []ActionTypeInfo{
+	{
+		Type: ActionEnableBackups, Family: FamilyBackups, Bulk: true,
+		Summary: "Enables backups for the droplet, optionally with a backup policy (the API's default plan is daily).",
+		Params:  []ParamSpec{{Name: ParamBackupPolicy, Doc: "Backup policy to apply; the API defaults to a daily plan."}},
+	},
+	{
+		Type: ActionDisableBackups, Family: FamilyBackups, Bulk: true,
+		Summary: "Disables backups for the droplet.",
+	},
+	{
+		Type: ActionChangeBackupPolicy, Family: FamilyBackups,
+		Summary: "Changes the backup policy of a droplet that has backups enabled.",
+		Params:  []ParamSpec{{Name: ParamBackupPolicy, Required: true, Doc: "The new backup policy."}},
+	},
+	{
+		Type: ActionReboot, Family: FamilyPower,
+		Summary: "Reboots the droplet gracefully, like `reboot` in a console.",
+	},
+	{
+		Type: ActionPowerCycle, Family: FamilyPower, Bulk: true,
+		Summary: "Power-cycles the droplet, like pressing a reset button.",
+	},
+	{
+		Type: ActionShutdown, Family: FamilyPower, Bulk: true,
+		Summary: "Shuts the droplet down gracefully. The API only guarantees that the command is issued, not that the droplet turns off.",
+	},
+	{
+		Type: ActionPowerOff, Family: FamilyPower, Bulk: true,
+		Summary: "Powers the droplet off hard, like pulling the plug. Use it when a shutdown does not work.",
+	},
+	{
+		Type: ActionPowerOn, Family: FamilyPower, Bulk: true,
+		Summary: "Powers the droplet on.",
+	},
+	{
+		Type: ActionRestore, Family: FamilyImage, Scope: "droplet:admin",
+		Summary: "Restores the droplet from one of its own backup images.",
+		Params:  []ParamSpec{{Name: ParamImage, Required: true, Doc: "Numeric ID of a backup image of this droplet."}},
+		Warning: "restore overwrites the droplet's disk with the backup image; data written since the backup is lost.",
+	},
+	{
+		Type: ActionPasswordReset, Family: FamilyConfig, Scope: "droplet:admin",
+		Summary: "Resets the root password; DigitalOcean emails the new password to the account owner.",
+		Warning: "password_reset replaces the root password and emails the new one to the account owner.",
+	},
+	{
+		Type: ActionResize, Family: FamilyConfig, Scope: "droplet:create",
+		Summary: "Resizes the droplet to another size slug. The droplet must be off.",
+		Params: []ParamSpec{
+			{Name: ParamSize, Required: true, Doc: "Slug of the new size, such as `s-2vcpu-4gb`."},
+			{Name: ParamDisk, Doc: "Whether to resize the disk too. A disk resize is permanent: the droplet can never be resized down again."},
+		},
+	},
+	{
+		Type: ActionRebuild, Family: FamilyImage, Scope: "droplet:admin",
+		Summary: "Rebuilds the droplet from an image, keeping its IP addresses.",
+		Params:  []ParamSpec{{Name: ParamImage, Required: true, Doc: "Image to rebuild from: a numeric image ID or a slug such as `ubuntu-24-04-x64`."}},
+		Warning: "rebuild overwrites the droplet's disk with the image; everything on the disk is lost.",
+	},
+	{
+		Type: ActionRename, Family: FamilyConfig,
+		Summary: "Renames the droplet.",
+		Params:  []ParamSpec{{Name: ParamName, Required: true, Doc: "The droplet's new name."}},
+	},
+	{
+		Type: ActionChangeKernel, Family: FamilyConfig,
+		Summary: "Changes the kernel of a droplet whose kernel is managed externally.",
+		Params:  []ParamSpec{{Name: ParamKernel, Required: true, Doc: "Numeric ID of the kernel."}},
+	},
+	{
+		Type: ActionEnableIPv6, Family: FamilyConfig, Bulk: true,
+		Summary: "Enables IPv6 networking on the droplet.",
+		Warning: "enable_ipv6 cannot be undone: IPv6 cannot be disabled again on this droplet.",
+	},
+	{
+		Type: ActionSnapshot, Family: FamilyImage, Scope: "image:create", Bulk: true,
+		Summary: "Takes a snapshot image of the droplet. Power the droplet off first for a consistent image.",
+		Params:  []ParamSpec{{Name: ParamName, Doc: "Name of the snapshot image; the API picks one when it is not set."}},
+	},
+}
+
+// ActionTypes returns the table of every action type, in a stable order.
+func ActionTypes() []ActionTypeInfo { return slices.Clone(actionTypes) }
+
+// ActionTypeNames returns every action type's name, in table order.
+func ActionTypeNames() []string {
+	names := make([]string, len(actionTypes))
+	for i, t := range actionTypes {
+		names[i] = string(t.Type)
+	}
+	return names
+}
+
+// BulkActionTypeNames returns the names of the types that may be initiated by tag.
+func BulkActionTypeNames() []string {
+	var names []string
+	for _, t := range actionTypes {
+		if t.Bulk {
+			names = append(names, string(t.Type))
+		}
+	}
+	return names
+}
+
+// LookupActionType returns the table row for t.
+func LookupActionType(t ActionType) (ActionTypeInfo, bool) {
+	for _, info := range actionTypes {
+		if info.Type == t {
+			return info, true
+		}
+	}
+	return ActionTypeInfo{}, false
+}

@@ -1,0 +1,486 @@
+// Package client is a client for the DigitalOcean droplet-actions API: initiating actions,
+// reading and listing them, reading droplets and waiting for actions to finish. It knows
+// HTTP, JSON, retries, rate limits and waiting, and nothing of Terraform.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-cleanhttp"
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// DefaultEndpoint is the DigitalOcean API.
+const DefaultEndpoint = "https://api.digitalocean.com"
+
+// Defaults for Config fields left zero.
+const (
+	DefaultMaxRetries       = 5
+	DefaultRetryWaitMin     = 500 * time.Millisecond
+	DefaultRetryWaitMax     = 30 * time.Second
+	DefaultMaxRateLimitWait = 2 * time.Minute
+	DefaultRequestTimeout   = 60 * time.Second
+	DefaultPollMin          = 250 * time.Millisecond
+	DefaultPollMax          = 5 * time.Second
+	DefaultMaxPendingWaits  = 10
+	DefaultClockSkew        = 10 * time.Second
+)
+
+// Logger receives debug records of requests and responses. Authorization is redacted.
+type Logger func(ctx context.Context, msg string, fields map[string]any)
+
+// Config configures a Client. Zero fields take the defaults above.
+type Config struct {
+	Token    string
+	Endpoint string
+	// UserAgent is sent as the User-Agent header, such as "terraform-provider-gradient/1.2.3".
+	UserAgent  string
+	HTTPClient *http.Client
+	// MaxRetries bounds the retries of one request.
+	MaxRetries int
+	// RetryWaitMin and RetryWaitMax bound the jittered exponential backoff between retries.
+	RetryWaitMin, RetryWaitMax time.Duration
+	// MaxRateLimitWait is the longest the client waits out a 429 before failing; an
+	// exhausted hourly budget is reported at once rather than stalling a pipeline.
+	MaxRateLimitWait time.Duration
+	// RequestTimeout bounds one HTTP attempt.
+	RequestTimeout time.Duration
+	// PollMin and PollMax bound the waiter's polling interval.
+	PollMin, PollMax time.Duration
+	// PollBackoff, when set, replaces the waiter's interval schedule (for tests and benchmarks).
+	PollBackoff func(attempt int) time.Duration
+	// MaxPendingWaits bounds how often an initiate waits out a 422 pending event.
+	MaxPendingWaits int
+	// ClockSkew is the allowance when matching actions by start time after an ambiguous failure.
+	ClockSkew time.Duration
+	// Governor paces requests by the API's rate-limit headers; share one per token.
+	Governor *Governor
+	Logger   Logger
+}
+
+// Client calls the DigitalOcean API. It is safe for concurrent use.
+type Client struct {
+	cfg  Config
+	base *url.URL
+	rc   *retryablehttp.Client
+	gov  *Governor
+
+	// initiated holds the IDs of actions this client started or adopted, so that a later
+	// ambiguous failure never adopts one of them as its own.
+	initiated sync.Map
+}
+
+// Response carries what every API response says besides its body.
+type Response struct {
+	StatusCode int
+	RequestID  string
+	Rate       Rate
+}
+
+// Rate is the rate-limit state the API reported.
+type Rate struct {
+	Limit     int
+	Remaining int
+	// Reset is when the oldest request in the window leaves it.
+	Reset time.Time
+}
+
+// New returns a client. It refuses plain-http endpoints other than loopback, since the
+// token would travel in clear.
+func New(cfg Config) (*Client, error) {
+	if cfg.Endpoint == "" {
+		cfg.Endpoint = DefaultEndpoint
+	}
+	base, err := ParseEndpoint(cfg.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	setDefault(&cfg.MaxRetries, DefaultMaxRetries)
+	setDefault(&cfg.RetryWaitMin, DefaultRetryWaitMin)
+	setDefault(&cfg.RetryWaitMax, DefaultRetryWaitMax)
+	setDefault(&cfg.MaxRateLimitWait, DefaultMaxRateLimitWait)
+	setDefault(&cfg.RequestTimeout, DefaultRequestTimeout)
+	setDefault(&cfg.PollMin, DefaultPollMin)
+	setDefault(&cfg.PollMax, DefaultPollMax)
+	setDefault(&cfg.MaxPendingWaits, DefaultMaxPendingWaits)
+	setDefault(&cfg.ClockSkew, DefaultClockSkew)
+	if cfg.UserAgent == "" {
+		cfg.UserAgent = "terraform-provider-gradient/dev"
+	}
+	if cfg.PollMax < cfg.PollMin {
+		cfg.PollMax = cfg.PollMin
+	}
+	if cfg.Governor == nil {
+		cfg.Governor = NewGovernor()
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		// cleanhttp's transport honours HTTPS_PROXY and NO_PROXY from the environment.
+		hc = cleanhttp.DefaultPooledClient()
+	}
+	hcCopy := *hc
+	hcCopy.Timeout = cfg.RequestTimeout
+
+	c := &Client{cfg: cfg, base: base, gov: cfg.Governor}
+	c.rc = &retryablehttp.Client{
+		HTTPClient:      &hcCopy,
+		RetryMax:        cfg.MaxRetries,
+		RetryWaitMin:    cfg.RetryWaitMin,
+		RetryWaitMax:    cfg.RetryWaitMax,
+		CheckRetry:      c.checkRetry,
+		Backoff:         c.backoff,
+		ErrorHandler:    retryablehttp.PassthroughErrorHandler,
+		RequestLogHook:  c.beforeAttempt,
+		ResponseLogHook: c.afterAttempt,
+	}
+	return c, nil
+}
+
+func setDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}
+
+// ParseEndpoint checks an API endpoint: https anywhere, plain http only on loopback.
+func ParseEndpoint(endpoint string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimRight(endpoint, "/"))
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("api_endpoint %q is not an absolute URL such as %s", endpoint, DefaultEndpoint)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(u.Hostname()) {
+			return nil, fmt.Errorf("api_endpoint %q uses plain http on a host that is not loopback; the access token would travel in clear, so use https", endpoint)
+		}
+	default:
+		return nil, fmt.Errorf("api_endpoint %q must use https", endpoint)
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("api_endpoint must not carry credentials; use access_token")
+	}
+	return u, nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Governor returns the rate governor the client paces itself with.
+func (c *Client) Governor() *Governor { return c.gov }
+
+func (c *Client) now() time.Time { return time.Now() }
+
+type ctxKey int
+
+const attemptKey ctxKey = 0
+
+// attemptState follows one logical request across its attempts.
+type attemptState struct {
+	initiate bool
+	// wrote is set once the current attempt's request was fully written to the connection:
+	// from then on the server may have acted on it.
+	wrote atomic.Bool
+}
+
+// TransportError is a request that got no HTTP response.
+type TransportError struct {
+	Method, Path string
+	// Written is true when the request was written before the failure, so the server may
+	// have acted on it.
+	Written bool
+	Err     error
+}
+
+func (e *TransportError) Error() string {
+	return fmt.Sprintf("%s %s: %v", e.Method, e.Path, e.Err)
+}
+
+func (e *TransportError) Unwrap() error { return e.Err }
+
+type malformedError struct {
+	path string
+	err  error
+}
+
+func (e *malformedError) Error() string {
+	return fmt.Sprintf("%s: malformed response from the API: %v", e.path, e.err)
+}
+
+func (e *malformedError) Unwrap() error { return e.err }
+
+// isAmbiguous reports whether a failed initiate may or may not have been acted on.
+func isAmbiguous(err error) bool {
+	var te *TransportError
+	if errors.As(err, &te) {
+		return te.Written
+	}
+	var me *malformedError
+	if errors.As(err, &me) {
+		return true
+	}
+	e, ok := asAPIError(err)
+	return ok && e.StatusCode >= 500
+}
+
+func (c *Client) do(ctx context.Context, method, path string, query url.Values, body []byte, out any, initiate bool) (*Response, error) {
+	if c.cfg.Token == "" {
+		return nil, ErrNoToken
+	}
+	u := *c.base
+	u.Path = strings.TrimRight(u.Path, "/") + path
+	u.RawQuery = query.Encode()
+
+	st := &attemptState{initiate: initiate}
+	ctx = context.WithValue(ctx, attemptKey, st)
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(info httptrace.WroteRequestInfo) {
+			if info.Err == nil {
+				st.wrote.Store(true)
+			}
+		},
+	})
+	var raw any
+	if body != nil {
+		raw = body
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, method, u.String(), raw)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.cfg.Token)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.cfg.UserAgent)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+
+	hresp, err := c.rc.Do(req)
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, fmt.Errorf("%s %s: %w", method, path, ctxErr)
+		}
+		return nil, &TransportError{Method: method, Path: path, Written: st.wrote.Load(), Err: err}
+	}
+	defer hresp.Body.Close()
+	resp := &Response{StatusCode: hresp.StatusCode, RequestID: hresp.Header.Get("x-request-id"), Rate: rateFromHeader(hresp.Header)}
+
+	data, err := io.ReadAll(io.LimitReader(hresp.Body, 16<<20))
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return resp, fmt.Errorf("%s %s: %w", method, path, ctxErr)
+		}
+		return resp, &TransportError{Method: method, Path: path, Written: true, Err: err}
+	}
+	c.debug(ctx, "API response", map[string]any{"method": method, "path": path, "status": hresp.StatusCode, "request_id": resp.RequestID, "body": truncate(data, 4096)})
+
+	if hresp.StatusCode >= 400 {
+		return resp, c.apiError(method, path, hresp, data)
+	}
+	if out != nil {
+		if err := json.Unmarshal(data, out); err != nil {
+			return resp, &malformedError{path: path, err: err}
+		}
+	}
+	return resp, nil
+}
+
+func (c *Client) apiError(method, path string, hresp *http.Response, data []byte) error {
+	e := &APIError{Method: method, Path: path, StatusCode: hresp.StatusCode}
+	var body struct {
+		ID        string `json:"id"`
+		Message   string `json:"message"`
+		RequestID string `json:"request_id"`
+	}
+	if json.Unmarshal(data, &body) == nil {
+		e.ID, e.Message, e.RequestID = body.ID, body.Message, body.RequestID
+	} else if len(data) > 0 {
+		e.Message = string(truncate(data, 256))
+	}
+	if e.RequestID == "" {
+		e.RequestID = hresp.Header.Get("x-request-id")
+	}
+	if hresp.StatusCode == http.StatusTooManyRequests {
+		e.RetryAfter, _ = retryAfter(hresp.Header)
+		if r := rateFromHeader(hresp.Header); !r.Reset.IsZero() {
+			e.RateReset = r.Reset
+		}
+	}
+	return e
+}
+
+// checkRetry decides per attempt. Reads are retried on 429, 5xx and connection errors.
+// Initiates are retried here only when the server certainly did not act: a 429, or a
+// connection error before the request was written. Ambiguous initiate failures go back to
+// Initiate, which looks at the droplet's history before deciding.
+func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return false, ctxErr
+	}
+	st, _ := ctx.Value(attemptKey).(*attemptState)
+	initiate := st != nil && st.initiate
+	if err != nil {
+		if initiate && st.wrote.Load() {
+			return false, err
+		}
+		return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+	}
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		if wait := rateLimitWait(resp.Header, time.Now()); wait > c.cfg.MaxRateLimitWait {
+			return false, nil
+		}
+		return true, nil
+	case resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented:
+		return !initiate, nil
+	}
+	return false, nil
+}
+
+func (c *Client) backoff(_, _ time.Duration, attempt int, resp *http.Response) time.Duration {
+	return c.retryWait(attempt, resp)
+}
+
+// retryWait is the API's own word when it gave one (retry-after, or the rate-limit reset
+// when no request is left), else jittered exponential backoff.
+func (c *Client) retryWait(attempt int, resp *http.Response) time.Duration {
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		if wait := rateLimitWait(resp.Header, time.Now()); wait > 0 {
+			return wait
+		}
+	}
+	d := c.cfg.RetryWaitMin << min(attempt, 16)
+	if d <= 0 || d > c.cfg.RetryWaitMax {
+		d = c.cfg.RetryWaitMax
+	}
+	// Jitter over the upper half keeps retries from many resources apart.
+	return d/2 + rand.N(d/2+1) //nolint:gosec // jitter needs no cryptographic randomness
+}
+
+func retryAfter(h http.Header) (time.Duration, bool) {
+	v := h.Get("retry-after")
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0), true
+	}
+	return 0, false
+}
+
+// rateLimitWait is how long a 429 asks the caller to wait: retry-after when present,
+// else until the window frees a request.
+func rateLimitWait(h http.Header, now time.Time) time.Duration {
+	if d, ok := retryAfter(h); ok {
+		return d
+	}
+	r := rateFromHeader(h)
+	if r.Remaining == 0 && !r.Reset.IsZero() {
+		return max(r.Reset.Sub(now), 0)
+	}
+	return 0
+}
+
+func rateFromHeader(h http.Header) Rate {
+	var r Rate
+	r.Limit, _ = strconv.Atoi(h.Get("ratelimit-limit"))
+	if v := h.Get("ratelimit-remaining"); v != "" {
+		r.Remaining, _ = strconv.Atoi(v)
+	} else {
+		r.Remaining = -1
+	}
+	if s, err := strconv.ParseInt(h.Get("ratelimit-reset"), 10, 64); err == nil && s > 0 {
+		r.Reset = time.Unix(s, 0)
+	}
+	return r
+}
+
+func (c *Client) beforeAttempt(_ retryablehttp.Logger, req *http.Request, attempt int) {
+	ctx := req.Context()
+	if st, ok := ctx.Value(attemptKey).(*attemptState); ok {
+		st.wrote.Store(false)
+	}
+	// The governor's wait ends early when ctx ends; the attempt then fails with ctx's error.
+	_ = c.gov.Wait(ctx)
+	if c.cfg.Logger == nil {
+		return
+	}
+	fields := map[string]any{"method": req.Method, "url": req.URL.String(), "attempt": attempt + 1, "headers": redactedHeaders(req.Header)}
+	if req.GetBody != nil {
+		if rc, err := req.GetBody(); err == nil {
+			b, _ := io.ReadAll(io.LimitReader(rc, 4096))
+			_ = rc.Close()
+			fields["body"] = string(b)
+		}
+	}
+	c.cfg.Logger(ctx, "API request", fields)
+}
+
+func (c *Client) afterAttempt(_ retryablehttp.Logger, resp *http.Response) {
+	c.gov.Observe(resp.StatusCode, resp.Header, time.Now())
+}
+
+func redactedHeaders(h http.Header) map[string]string {
+	out := make(map[string]string, len(h))
+	for k, v := range h {
+		if strings.EqualFold(k, "Authorization") {
+			out[k] = "Bearer [REDACTED]"
+			continue
+		}
+		out[k] = strings.Join(v, ", ")
+	}
+	return out
+}
+
+func (c *Client) debug(ctx context.Context, msg string, fields map[string]any) {
+	if c.cfg.Logger != nil {
+		c.cfg.Logger(ctx, msg, fields)
+	}
+}
+
+func truncate(b []byte, n int) []byte {
+	b = bytes.TrimSpace(b)
+	if len(b) <= n {
+		return b
+	}
+	return append(b[:n:n], "…"...)
+}
+
+// sleep waits d or until ctx ends.
+func (c *Client) sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

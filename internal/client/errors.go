@@ -1,0 +1,135 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// APIError is an error response of the DigitalOcean API.
+type APIError struct {
+	Method     string
+	Path       string
+	StatusCode int
+	// ID is the API's error identifier, such as "not_found" or "unprocessable_entity".
+	ID        string
+	Message   string
+	RequestID string
+	// RetryAfter is how long the API asked the caller to wait, when it said.
+	RetryAfter time.Duration
+	// RateReset is when the rate-limit window frees a request again, when the API said.
+	RateReset time.Time
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
+	if e.ID != "" {
+		fmt.Fprintf(&b, " (%s)", e.ID)
+	}
+	if e.Message != "" {
+		fmt.Fprintf(&b, ": %s", e.Message)
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, " [request ID %s]", e.RequestID)
+	}
+	if e.StatusCode == http.StatusTooManyRequests && !e.RateReset.IsZero() {
+		fmt.Fprintf(&b, "; the rate limit frees up at %s", e.RateReset.UTC().Format(time.RFC3339))
+	}
+	return b.String()
+}
+
+func asAPIError(err error) (*APIError, bool) {
+	var apiErr *APIError
+	ok := errors.As(err, &apiErr)
+	return apiErr, ok
+}
+
+// IsNotFound reports whether err is an API 404.
+func IsNotFound(err error) bool {
+	e, ok := asAPIError(err)
+	return ok && e.StatusCode == http.StatusNotFound
+}
+
+// IsForbidden reports whether err is an API 403, typically a token lacking a scope.
+func IsForbidden(err error) bool {
+	e, ok := asAPIError(err)
+	return ok && e.StatusCode == http.StatusForbidden
+}
+
+// IsUnauthorized reports whether err is an API 401: a wrong, expired or revoked token.
+func IsUnauthorized(err error) bool {
+	e, ok := asAPIError(err)
+	return ok && e.StatusCode == http.StatusUnauthorized
+}
+
+// IsRateLimited reports whether err is an API 429.
+func IsRateLimited(err error) bool {
+	e, ok := asAPIError(err)
+	return ok && e.StatusCode == http.StatusTooManyRequests
+}
+
+// IsPendingEvent reports whether err is the 422 a droplet answers while another of its
+// actions is still in progress.
+func IsPendingEvent(err error) bool {
+	e, ok := asAPIError(err)
+	return ok && e.StatusCode == http.StatusUnprocessableEntity &&
+		strings.Contains(strings.ToLower(e.Message), "pending event")
+}
+
+// RequestID returns the API request ID carried by err, if any.
+func RequestID(err error) string {
+	if e, ok := asAPIError(err); ok {
+		return e.RequestID
+	}
+	return ""
+}
+
+// ErrNoToken is returned by any call made without an access token.
+var ErrNoToken = errors.New("no DigitalOcean access token: set access_token in the provider block, or DIGITALOCEAN_ACCESS_TOKEN or DIGITALOCEAN_TOKEN in the environment")
+
+// ActionFailedError is returned when an awaited action ends "errored".
+type ActionFailedError struct {
+	Action *Action
+}
+
+func (e *ActionFailedError) Error() string {
+	return fmt.Sprintf("action %d (%s on %s %d) ended with status %q",
+		e.Action.ID, e.Action.Type, e.Action.ResourceType, e.Action.ResourceID, e.Action.Status)
+}
+
+// WaitError is returned when waiting for an action stops before it finished, because the
+// context ended or reading its status kept failing. The action goes on at DigitalOcean.
+type WaitError struct {
+	ActionID int64
+	// Last is the last status read, if any.
+	Last *Action
+	Err  error
+}
+
+func (e *WaitError) Error() string {
+	status := "unknown"
+	if e.Last != nil {
+		status = string(e.Last.Status)
+	}
+	return fmt.Sprintf("stopped waiting for action %d (last status %s): %v", e.ActionID, status, e.Err)
+}
+
+func (e *WaitError) Unwrap() error { return e.Err }
+
+// ValidationError names the request parameter that is wrong, before any I/O.
+type ValidationError struct {
+	// Param is the parameter's path, such as "size" or "backup_policy.hour"; empty for
+	// errors about the request as a whole.
+	Param   string
+	Message string
+}
+
+func (e *ValidationError) Error() string {
+	if e.Param == "" {
+		return e.Message
+	}
+	return e.Param + ": " + e.Message
+}

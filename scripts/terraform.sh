@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Prints the path of a Terraform CLI >= 1.14 (actions and `terraform query` need it).
+#
+# Order: $TF_ACC_TERRAFORM_PATH, then `terraform` on PATH, each only when new enough;
+# else a binary built from the Go module proxy and cached under $GRADIENT_TF_CACHE
+# (default ~/.cache/gradient-terraform). No release download is needed: the Terraform
+# module is fetched as source, its nested state-backend modules (not in the module zip)
+# are dropped, and the CLI is built with the local Go toolchain.
+set -euo pipefail
+
+TF_VERSION="${GRADIENT_TF_VERSION:-1.15.0}"
+MIN_MINOR=14
+CACHE="${GRADIENT_TF_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gradient-terraform}"
+
+log() { printf 'terraform.sh: %s\n' "$*" >&2; }
+
+# An empty CLI config silences the warning about a missing TF_CLI_CONFIG_FILE.
+if [ -n "${TF_CLI_CONFIG_FILE:-}" ] && [ ! -f "$TF_CLI_CONFIG_FILE" ]; then
+  mkdir -p "$CACHE"
+  : >"$CACHE/empty.tfrc"
+  export TF_CLI_CONFIG_FILE="$CACHE/empty.tfrc"
+fi
+
+new_enough() {
+  local bin=$1 v
+  [ -x "$bin" ] || return 1
+  v=$("$bin" version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([0-9.]*\).*/\1/p' | head -n1)
+  [ -n "$v" ] || return 1
+  local major minor
+  major=${v%%.*}; minor=${v#*.}; minor=${minor%%.*}
+  [ "$major" -gt 1 ] || { [ "$major" -eq 1 ] && [ "$minor" -ge "$MIN_MINOR" ]; }
+}
+
+if [ -n "${TF_ACC_TERRAFORM_PATH:-}" ] && new_enough "$TF_ACC_TERRAFORM_PATH"; then
+  echo "$TF_ACC_TERRAFORM_PATH"; exit 0
+fi
+if command -v terraform >/dev/null 2>&1 && new_enough "$(command -v terraform)"; then
+  command -v terraform; exit 0
+fi
+
+bin="$CACHE/$TF_VERSION/terraform"
+if new_enough "$bin"; then
+  echo "$bin"; exit 0
+fi
+
+log "no Terraform >= 1.$MIN_MINOR found; building v$TF_VERSION from source (about 2 minutes)"
+work=$(mktemp -d)
+trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
+
+dir=$(cd "$work" && GOFLAGS=-mod=mod go mod download -json "github.com/hashicorp/terraform@v$TF_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+[ -d "$dir" ] || { log "go mod download gave no directory"; exit 1; }
+cp -r "$dir" "$work/src"
+chmod -R u+w "$work/src"
+cd "$work/src"
+
+backends="azure consul cos gcs kubernetes oss pg s3 oci"
+for b in $backends; do
+  m="github.com/hashicorp/terraform/internal/backend/remote-state/$b"
+  go mod edit -dropreplace="$m" -droprequire="$m"
+  sed -i "\#\"$m\"#d" internal/backend/init/init.go
+done
+go mod edit -dropreplace=github.com/hashicorp/terraform/internal/legacy -droprequire=github.com/hashicorp/terraform/internal/legacy
+# Registration lines read like: "s3": func(enc encryption.StateEncryption) backend.Backend { return backendS3.New(enc) },
+for alias in backendAzure backendConsul backendCos backendGCS backendKubernetes backendOSS backendPg backendS3 backendOCI; do
+  sed -i "/$alias\./d" internal/backend/init/init.go
+done
+
+mkdir -p "$CACHE/$TF_VERSION"
+GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath \
+  -ldflags "-X github.com/hashicorp/terraform/version.dev=no" \
+  -o "$bin.tmp" .
+mv "$bin.tmp" "$bin"
+new_enough "$bin" || { log "built binary does not report >= 1.$MIN_MINOR"; exit 1; }
+log "cached $bin"
+echo "$bin"

@@ -124,6 +124,12 @@ func (r *ActionRequest) Validate() error {
 			return &ValidationError{Param: string(spec.Name), Message: fmt.Sprintf("action type %q requires %s", r.Type, spec.Name)}
 		}
 	}
+	return r.ValidateValues()
+}
+
+// ValidateValues checks the values of the parameters that are set, without asking whether
+// the type takes or requires them.
+func (r *ActionRequest) ValidateValues() error {
 	if r.Type == ActionRestore && r.Image != "" {
 		if _, err := strconv.ParseInt(r.Image, 10, 64); err != nil {
 			return &ValidationError{Param: string(ParamImage), Message: fmt.Sprintf("restore takes the numeric ID of a backup image of this droplet, not %q", r.Image)}

@@ -83,6 +83,7 @@ type Client struct {
 	// initiated holds the IDs of actions this client started or adopted, so that a later
 	// ambiguous failure never adopts one of them as its own.
 	initiated sync.Map
+	locks     dropletLocks
 }
 
 // Response carries what every API response says besides its body.

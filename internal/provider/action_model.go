@@ -1,0 +1,96 @@
+package provider
+
+import (
+	"context"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
+)
+
+// actionState is what the API reports of an action, shared by the resource, the data
+// sources and the list resource.
+type actionState struct {
+	Status       types.String `tfsdk:"status"`
+	StartedAt    types.String `tfsdk:"started_at"`
+	CompletedAt  types.String `tfsdk:"completed_at"`
+	ResourceID   types.Int64  `tfsdk:"resource_id"`
+	ResourceType types.String `tfsdk:"resource_type"`
+	RegionSlug   types.String `tfsdk:"region_slug"`
+	Region       types.Object `tfsdk:"region"`
+}
+
+var regionAttrTypes = map[string]attr.Type{
+	"name":      types.StringType,
+	"slug":      types.StringType,
+	"available": types.BoolType,
+	"features":  types.ListType{ElemType: types.StringType},
+	"sizes":     types.ListType{ElemType: types.StringType},
+}
+
+var actionStateAttrTypes = map[string]attr.Type{
+	"status":        types.StringType,
+	"started_at":    types.StringType,
+	"completed_at":  types.StringType,
+	"resource_id":   types.Int64Type,
+	"resource_type": types.StringType,
+	"region_slug":   types.StringType,
+	"region":        types.ObjectType{AttrTypes: regionAttrTypes},
+}
+
+func timeString(t *time.Time) types.String {
+	if t == nil {
+		return types.StringNull()
+	}
+	return types.StringValue(t.UTC().Format(time.RFC3339))
+}
+
+// actionStateFrom maps an API action to its Terraform attributes.
+func actionStateFrom(ctx context.Context, a *client.Action) (actionState, diag.Diagnostics) {
+	s := actionState{
+		Status:       types.StringValue(string(a.Status)),
+		StartedAt:    timeString(a.StartedAt),
+		CompletedAt:  timeString(a.CompletedAt),
+		ResourceID:   types.Int64Value(a.ResourceID),
+		ResourceType: types.StringValue(a.ResourceType),
+		RegionSlug:   types.StringValue(a.RegionSlug),
+		Region:       types.ObjectNull(regionAttrTypes),
+	}
+	if a.Region == nil {
+		return s, nil
+	}
+	var diags diag.Diagnostics
+	features, d := types.ListValueFrom(ctx, types.StringType, nonNil(a.Region.Features))
+	diags.Append(d...)
+	sizes, d := types.ListValueFrom(ctx, types.StringType, nonNil(a.Region.Sizes))
+	diags.Append(d...)
+	region, d := types.ObjectValue(regionAttrTypes, map[string]attr.Value{
+		"name":      types.StringValue(a.Region.Name),
+		"slug":      types.StringValue(a.Region.Slug),
+		"available": types.BoolValue(a.Region.Available),
+		"features":  features,
+		"sizes":     sizes,
+	})
+	diags.Append(d...)
+	s.Region = region
+	return s, diags
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// unknownActionState is the planned value of the computed attributes of a new action.
+func unknownActionState() actionState {
+	return actionState{
+		Status: types.StringUnknown(), StartedAt: types.StringUnknown(), CompletedAt: types.StringUnknown(),
+		ResourceID: types.Int64Unknown(), ResourceType: types.StringUnknown(), RegionSlug: types.StringUnknown(),
+		Region: types.ObjectUnknown(regionAttrTypes),
+	}
+}

@@ -1,0 +1,236 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+
+	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
+)
+
+// actionParams are the type parameters shared by the resource and the Terraform action.
+// Which of them a type takes, and which it requires, comes from the client's action-type
+// table; value rules come from client.ActionRequest.ValidateValues.
+type actionParams struct {
+	Image        types.String `tfsdk:"image"`
+	Size         types.String `tfsdk:"size"`
+	Disk         types.Bool   `tfsdk:"disk"`
+	Name         types.String `tfsdk:"name"`
+	Kernel       types.Int64  `tfsdk:"kernel"`
+	BackupPolicy types.Object `tfsdk:"backup_policy"`
+}
+
+type backupPolicyModel struct {
+	Plan    types.String `tfsdk:"plan"`
+	Weekday types.String `tfsdk:"weekday"`
+	Hour    types.Int64  `tfsdk:"hour"`
+}
+
+var backupPolicyAttrTypes = map[string]attr.Type{
+	"plan":    types.StringType,
+	"weekday": types.StringType,
+	"hour":    types.Int64Type,
+}
+
+// value returns the attribute value of parameter p.
+func (m *actionParams) value(p client.Param) attr.Value {
+	switch p {
+	case client.ParamImage:
+		return m.Image
+	case client.ParamSize:
+		return m.Size
+	case client.ParamDisk:
+		return m.Disk
+	case client.ParamName:
+		return m.Name
+	case client.ParamKernel:
+		return m.Kernel
+	case client.ParamBackupPolicy:
+		return m.BackupPolicy
+	}
+	panic(fmt.Sprintf("unknown parameter %q", p))
+}
+
+// paramIsSet tells whether a config sets p. disk=false is the default and so not a setting
+// that a type which does not take disk would object to.
+func (m *actionParams) paramIsSet(p client.Param) bool {
+	v := m.value(p)
+	if v.IsNull() {
+		return false
+	}
+	if p == client.ParamDisk && !v.IsUnknown() {
+		return m.Disk.ValueBool()
+	}
+	return true
+}
+
+// validate checks a configuration at plan time. Unknown values are not judged until known.
+// Errors name the attribute, prefixed by base (the path of the parameters' parent).
+func (m *actionParams) validate(ctx context.Context, typ types.String, diags *diag.Diagnostics) {
+	if typ.IsNull() || typ.IsUnknown() {
+		return
+	}
+	info, ok := client.LookupActionType(client.ActionType(typ.ValueString()))
+	if !ok {
+		diags.AddAttributeError(path.Root("type"), "Unknown action type",
+			fmt.Sprintf("%q is not a droplet action type. Expected one of: %s.", typ.ValueString(), strings.Join(client.ActionTypeNames(), ", ")))
+		return
+	}
+	for _, p := range client.AllParams {
+		spec, takes := info.Param(p)
+		switch {
+		case !takes && m.paramIsSet(p):
+			diags.AddAttributeError(path.Root(string(p)), "Argument not taken by this action type",
+				fmt.Sprintf("%s is not an argument of type %q. %s", p, info.Type, takenBy(p)))
+		case takes && spec.Required && m.value(p).IsNull():
+			diags.AddAttributeError(path.Root(string(p)), "Missing required argument",
+				fmt.Sprintf("type %q requires %s: %s", info.Type, p, spec.Doc))
+		}
+	}
+	if diags.HasError() {
+		return
+	}
+	req, known, d := m.request(ctx, info.Type)
+	diags.Append(d...)
+	if !known || diags.HasError() {
+		return
+	}
+	if err := req.ValidateValues(); err != nil {
+		addValidationError(diags, err)
+	}
+}
+
+// takenBy says which types take p, for error messages.
+func takenBy(p client.Param) string {
+	var types []string
+	for _, t := range client.ActionTypes() {
+		if _, ok := t.Param(p); ok {
+			types = append(types, fmt.Sprintf("%q", t.Type))
+		}
+	}
+	return fmt.Sprintf("It is taken by %s.", strings.Join(types, ", "))
+}
+
+// addValidationError turns a client validation error into an attribute diagnostic.
+func addValidationError(diags *diag.Diagnostics, err error) {
+	var ve *client.ValidationError
+	if !errors.As(err, &ve) || ve.Param == "" {
+		diags.AddError("Invalid droplet action", err.Error())
+		return
+	}
+	parts := strings.Split(ve.Param, ".")
+	p := path.Root(parts[0])
+	for _, name := range parts[1:] {
+		p = p.AtName(name)
+	}
+	diags.AddAttributeError(p, "Invalid droplet action argument", ve.Message)
+}
+
+// request builds the API request for type t from the parameters the type takes. known is
+// false when some of them are not yet known.
+func (m *actionParams) request(ctx context.Context, t client.ActionType) (client.ActionRequest, bool, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	req := client.ActionRequest{Type: t}
+	info, _ := client.LookupActionType(t)
+	known := true
+	for _, spec := range info.Params {
+		v := m.value(spec.Name)
+		if v.IsUnknown() {
+			known = false
+			continue
+		}
+		if v.IsNull() {
+			continue
+		}
+		switch spec.Name {
+		case client.ParamImage:
+			req.Image = m.Image.ValueString()
+		case client.ParamSize:
+			req.Size = m.Size.ValueString()
+		case client.ParamDisk:
+			disk := m.Disk.ValueBool()
+			req.Disk = &disk
+		case client.ParamName:
+			req.Name = m.Name.ValueString()
+		case client.ParamKernel:
+			req.Kernel = m.Kernel.ValueInt64()
+		case client.ParamBackupPolicy:
+			var bp backupPolicyModel
+			diags.Append(m.BackupPolicy.As(ctx, &bp, basetypes.ObjectAsOptions{UnhandledUnknownAsEmpty: false})...)
+			if diags.HasError() {
+				return req, false, diags
+			}
+			if bp.Plan.IsUnknown() || bp.Weekday.IsUnknown() || bp.Hour.IsUnknown() {
+				known = false
+				continue
+			}
+			policy := &client.BackupPolicy{Plan: bp.Plan.ValueString(), Weekday: bp.Weekday.ValueString()}
+			if !bp.Hour.IsNull() {
+				h := int(bp.Hour.ValueInt64())
+				policy.Hour = &h
+			}
+			req.BackupPolicy = policy
+		}
+	}
+	return req, known, diags
+}
+
+// warning returns what a plan should warn about for this configuration, if anything.
+func (m *actionParams) warnings(typ types.String) []string {
+	if typ.IsNull() || typ.IsUnknown() {
+		return nil
+	}
+	info, ok := client.LookupActionType(client.ActionType(typ.ValueString()))
+	if !ok {
+		return nil
+	}
+	var out []string
+	if info.Warning != "" {
+		out = append(out, info.Warning)
+	}
+	if _, takes := info.Param(client.ParamDisk); takes && !m.Disk.IsUnknown() && m.Disk.ValueBool() {
+		out = append(out, "disk = true resizes the disk permanently: the droplet can never be resized down again.")
+	}
+	return out
+}
+
+// paramDescription documents parameter p from the action-type table.
+func paramDescription(p client.Param) string {
+	var uses []string
+	for _, t := range client.ActionTypes() {
+		spec, ok := t.Param(p)
+		if !ok {
+			continue
+		}
+		req := "optional"
+		if spec.Required {
+			req = "required"
+		}
+		uses = append(uses, fmt.Sprintf("`%s` (%s): %s", t.Type, req, spec.Doc))
+	}
+	return "Taken by " + strings.Join(uses, "; ") + " Any other type rejects it at plan time."
+}
+
+// typeDescription documents the type attribute from the action-type table.
+func typeDescription(bulkOnly bool) string {
+	var b strings.Builder
+	b.WriteString("The action type, one of:\n")
+	for _, t := range client.ActionTypes() {
+		if bulkOnly && !t.Bulk {
+			continue
+		}
+		fmt.Fprintf(&b, "  - `%s`: %s", t.Type, t.Summary)
+		if t.Scope != "" {
+			fmt.Fprintf(&b, " Needs the `%s` token scope.", t.Scope)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}

@@ -1,0 +1,77 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
+)
+
+// actionRef names an action in diagnostics; zero fields are left out.
+type actionRef struct {
+	ActionID  int64
+	Type      string
+	DropletID int64
+	Tag       string
+}
+
+// errorDetail explains err for a diagnostic: what was being done, what the API said, and
+// what to do next.
+func errorDetail(ref actionRef, err error) string {
+	var lines []string
+	if ref.ActionID != 0 {
+		lines = append(lines, fmt.Sprintf("Action ID:  %d", ref.ActionID))
+	}
+	if ref.Type != "" {
+		lines = append(lines, "Type:       "+ref.Type)
+	}
+	if ref.DropletID != 0 {
+		lines = append(lines, fmt.Sprintf("Droplet ID: %d", ref.DropletID))
+	}
+	if ref.Tag != "" {
+		lines = append(lines, "Tag:        "+ref.Tag)
+	}
+	var failed *client.ActionFailedError
+	if errors.As(err, &failed) {
+		lines = append(lines, "Status:     "+string(failed.Action.Status))
+	}
+	var waitErr *client.WaitError
+	if errors.As(err, &waitErr) && waitErr.Last != nil {
+		lines = append(lines, "Status:     "+string(waitErr.Last.Status)+" (last read)")
+	}
+	if id := client.RequestID(err); id != "" {
+		lines = append(lines, "Request ID: "+id)
+	}
+	lines = append(lines, "", err.Error())
+	if hint := errorHint(ref, err); hint != "" {
+		lines = append(lines, "", hint)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func errorHint(ref actionRef, err error) string {
+	switch {
+	case errors.Is(err, client.ErrNoToken):
+		return ""
+	case client.IsUnauthorized(err):
+		return "The API token was refused: check access_token, DIGITALOCEAN_ACCESS_TOKEN or DIGITALOCEAN_TOKEN, and that the token has not expired or been revoked."
+	case client.IsForbidden(err):
+		scope := "droplet:update"
+		if info, ok := client.LookupActionType(client.ActionType(ref.Type)); ok && info.Scope != "" {
+			scope = "droplet:update and " + info.Scope
+		}
+		return fmt.Sprintf("The token lacks a scope this call needs. Action type %q needs %s; reading actions needs actions:read or droplet:read.", ref.Type, scope)
+	case client.IsRateLimited(err):
+		return "The token's API rate limit (250 requests a minute, 5,000 an hour, shared by every tool using the token) is spent. Run again once it frees up."
+	case client.IsPendingEvent(err):
+		return "The droplet kept another action in progress longer than the provider waited for it. Order actions on one droplet with depends_on."
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		if ref.ActionID != 0 {
+			return fmt.Sprintf("The action goes on at DigitalOcean: the provider only stopped waiting for it. Its ID (%d) is in the state and Terraform marks the resource tainted, so the next apply would start a new action. To adopt the running one instead, run `terraform untaint` on the resource: the next refresh reads its final status. Raise timeouts to wait longer.", ref.ActionID)
+		}
+		return "The action may not have been initiated; check the droplet's recent actions before running again."
+	}
+	return ""
+}

@@ -1,0 +1,167 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
+)
+
+var (
+	_ datasource.DataSourceWithConfigure        = (*DropletActionDataSource)(nil)
+	_ datasource.DataSourceWithConfigValidators = (*DropletActionDataSource)(nil)
+)
+
+// NewDropletActionDataSource returns the gradient_droplet_action data source.
+func NewDropletActionDataSource() datasource.DataSource { return &DropletActionDataSource{} }
+
+// DropletActionDataSource reads one action: by ID, or the newest matching one of a droplet.
+type DropletActionDataSource struct {
+	client *client.Client
+}
+
+type dropletActionDataModel struct {
+	ID        types.String `tfsdk:"id"`
+	DropletID types.Int64  `tfsdk:"droplet_id"`
+	Type      types.String `tfsdk:"type"`
+	actionState
+}
+
+var statusValues = []string{string(client.StatusInProgress), string(client.StatusCompleted), string(client.StatusErrored)}
+
+func (d *DropletActionDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_droplet_action"
+}
+
+func (d *DropletActionDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	attrs := dataSourceActionStateAttributes()
+	attrs["id"] = schema.StringAttribute{
+		Optional: true, Computed: true,
+		MarkdownDescription: "ID of the action to read. Set either `id` or `droplet_id`.",
+	}
+	attrs["droplet_id"] = schema.Int64Attribute{
+		Optional: true, Computed: true,
+		MarkdownDescription: "Droplet whose newest action matching `type` and `status` to read, when `id` is not set. With `id`, the action must belong to this droplet.",
+		Validators:          []validator.Int64{int64validator.AtLeast(1)},
+	}
+	attrs["type"] = schema.StringAttribute{
+		Optional: true, Computed: true,
+		MarkdownDescription: "Only an action of this type matches. Computed from the action when not set.",
+		Validators:          []validator.String{stringvalidator.OneOf(client.ActionTypeNames()...)},
+	}
+	status := attrs["status"].(schema.StringAttribute) //nolint:forcetypeassert // built above as a StringAttribute
+	status.Optional = true
+	status.MarkdownDescription = "Only an action with this status matches (`in-progress`, `completed` or `errored`). " + descStatus
+	status.Validators = []validator.String{stringvalidator.OneOf(statusValues...)}
+	attrs["status"] = status
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Reads one droplet action: by `id`, or the newest action of a droplet that matches the optional `type` and `status` filters. It is an error when none matches.",
+		Attributes:          attrs,
+	}
+}
+
+func (d *DropletActionDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
+	return []datasource.ConfigValidator{
+		datasourcevalidator.AtLeastOneOf(path.MatchRoot("id"), path.MatchRoot("droplet_id")),
+	}
+}
+
+func (d *DropletActionDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	pd, problem := configureData(req.ProviderData)
+	if problem != "" {
+		resp.Diagnostics.AddError("Unexpected provider data", problem)
+		return
+	}
+	if pd != nil {
+		d.client = pd.client
+	}
+}
+
+func (d *DropletActionDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var cfg dropletActionDataModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	f := actionFilter{Type: cfg.Type.ValueString(), Status: cfg.Status.ValueString()}
+	var found *client.Action
+	if !cfg.ID.IsNull() {
+		id, err := strconv.ParseInt(cfg.ID.ValueString(), 10, 64)
+		if err != nil || id <= 0 {
+			resp.Diagnostics.AddAttributeError(path.Root("id"), "Invalid action ID", fmt.Sprintf("%q is not a numeric action ID.", cfg.ID.ValueString()))
+			return
+		}
+		a, _, err := d.client.GetAction(ctx, id)
+		if err != nil {
+			resp.Diagnostics.AddError("Could not read droplet action", errorDetail(actionRef{ActionID: id}, err))
+			return
+		}
+		if !cfg.DropletID.IsNull() && cfg.DropletID.ValueInt64() != a.ResourceID {
+			resp.Diagnostics.AddAttributeError(path.Root("droplet_id"), "Action belongs to another droplet",
+				fmt.Sprintf("Action %d ran on droplet %d, not %d.", a.ID, a.ResourceID, cfg.DropletID.ValueInt64()))
+			return
+		}
+		if !f.matches(a) {
+			resp.Diagnostics.AddError("Droplet action does not match the filters",
+				fmt.Sprintf("Action %d is a %s action with status %s, which does not match %s.", a.ID, a.Type, a.Status, f))
+			return
+		}
+		found = a
+	} else {
+		dropletID := cfg.DropletID.ValueInt64()
+		for a, err := range d.client.Actions(ctx, dropletID) {
+			if err != nil {
+				resp.Diagnostics.AddError("Could not list droplet actions", errorDetail(actionRef{DropletID: dropletID}, err))
+				return
+			}
+			if f.matches(&a) {
+				found = &a
+				break
+			}
+		}
+		if found == nil {
+			resp.Diagnostics.AddError("No matching droplet action",
+				fmt.Sprintf("Droplet %d has no action matching %s.", dropletID, f))
+			return
+		}
+	}
+	state := dropletActionDataModel{
+		ID:        types.StringValue(strconv.FormatInt(found.ID, 10)),
+		DropletID: types.Int64Value(found.ResourceID),
+		Type:      types.StringValue(string(found.Type)),
+	}
+	s, diags := actionStateFrom(ctx, found)
+	resp.Diagnostics.Append(diags...)
+	state.actionState = s
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// actionFilter selects actions by type and status; empty fields match anything.
+type actionFilter struct {
+	Type, Status string
+}
+
+func (f actionFilter) matches(a *client.Action) bool {
+	return (f.Type == "" || string(a.Type) == f.Type) && (f.Status == "" || string(a.Status) == f.Status)
+}
+
+func (f actionFilter) String() string {
+	t, s := f.Type, f.Status
+	if t == "" {
+		t = "any"
+	}
+	if s == "" {
+		s = "any"
+	}
+	return fmt.Sprintf("type %s and status %s", t, s)
+}

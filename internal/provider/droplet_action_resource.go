@@ -1,0 +1,379 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
+)
+
+var (
+	_ resource.ResourceWithConfigure      = (*DropletActionResource)(nil)
+	_ resource.ResourceWithImportState    = (*DropletActionResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*DropletActionResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*DropletActionResource)(nil)
+	_ resource.ResourceWithIdentity       = (*DropletActionResource)(nil)
+)
+
+// defaultCreateTimeout is long enough for a snapshot or a disk resize of a large droplet.
+const defaultCreateTimeout = 60 * time.Minute
+
+// privateImported marks a resource adopted by import: the API does not report an action's
+// parameters, so the first plan after an import adopts them from the configuration instead
+// of replacing the resource (which would run the action again).
+const privateImported = "imported"
+
+// NewDropletActionResource returns the gradient_droplet_action resource.
+func NewDropletActionResource() resource.Resource { return &DropletActionResource{} }
+
+// DropletActionResource runs one droplet action on create and records it.
+type DropletActionResource struct {
+	client *client.Client
+}
+
+type dropletActionModel struct {
+	ID        types.String `tfsdk:"id"`
+	DropletID types.Int64  `tfsdk:"droplet_id"`
+	Type      types.String `tfsdk:"type"`
+	actionParams
+	Triggers types.Map      `tfsdk:"triggers"`
+	Wait     types.Bool     `tfsdk:"wait"`
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
+	actionState
+}
+
+type actionIdentityModel struct {
+	ID types.String `tfsdk:"id"`
+}
+
+// replacingAttributes are the arguments whose change means a new action: all but wait and
+// timeouts.
+var replacingAttributes = []string{"droplet_id", "type", "image", "size", "disk", "name", "kernel", "backup_policy", "triggers"}
+
+func (r *DropletActionResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_droplet_action"
+}
+
+func (r *DropletActionResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	attrs := map[string]schema.Attribute{
+		"id": schema.StringAttribute{
+			Computed:            true,
+			MarkdownDescription: "The action's ID, as DigitalOcean numbers it.",
+			PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+		},
+		"droplet_id": schema.Int64Attribute{
+			Required:            true,
+			MarkdownDescription: "ID of the droplet to act on.",
+			Validators:          []validator.Int64{int64validator.AtLeast(1)},
+		},
+		"type": schema.StringAttribute{
+			Required:            true,
+			MarkdownDescription: typeDescription(false),
+			Validators:          []validator.String{stringvalidator.OneOf(client.ActionTypeNames()...)},
+		},
+		"triggers": schema.MapAttribute{
+			Optional:            true,
+			ElementType:         types.StringType,
+			MarkdownDescription: "Arbitrary values; any change runs the action again (the resource is replaced), like `triggers_replace` of `terraform_data`.",
+		},
+		"wait": schema.BoolAttribute{
+			Optional:            true,
+			Computed:            true,
+			Default:             booldefault.StaticBool(true),
+			MarkdownDescription: "Whether to wait for the action to finish. When `false`, the apply goes on once the action is initiated, and `status` shows `in-progress` until a refresh reads it again. Defaults to `true`. Changing it updates the state only.",
+		},
+	}
+	for k, v := range resourceParamAttributes() {
+		attrs[k] = v
+	}
+	for k, v := range resourceActionStateAttributes() {
+		attrs[k] = v
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Runs one DigitalOcean droplet action when created and waits for it to finish. " +
+			"An action is an event: changing any argument but `wait` and `timeouts` runs a new action (the resource is replaced). " +
+			"Destroying the resource only removes it from the state; it makes no API call and undoes nothing.",
+		Attributes: attrs,
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{
+				Create:            true,
+				CreateDescription: fmt.Sprintf("How long to wait for the action to finish, such as `90m`. Defaults to `%s`. When it runs out, the action goes on at DigitalOcean and its ID stays in the state.", defaultCreateTimeout),
+			}),
+		},
+	}
+}
+
+func resourceParamAttributes() map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"image": schema.StringAttribute{Optional: true, MarkdownDescription: paramDescription(client.ParamImage)},
+		"size":  schema.StringAttribute{Optional: true, MarkdownDescription: paramDescription(client.ParamSize)},
+		"disk": schema.BoolAttribute{
+			Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+			MarkdownDescription: paramDescription(client.ParamDisk) + " Defaults to `false`.",
+		},
+		"name":   schema.StringAttribute{Optional: true, MarkdownDescription: paramDescription(client.ParamName)},
+		"kernel": schema.Int64Attribute{Optional: true, MarkdownDescription: paramDescription(client.ParamKernel)},
+		"backup_policy": schema.SingleNestedAttribute{
+			Optional:            true,
+			MarkdownDescription: paramDescription(client.ParamBackupPolicy),
+			Attributes: map[string]schema.Attribute{
+				"plan": schema.StringAttribute{
+					Required:            true,
+					MarkdownDescription: "`daily` or `weekly`.",
+				},
+				"weekday": schema.StringAttribute{
+					Optional:            true,
+					MarkdownDescription: "Day of a weekly backup: `SUN`, `MON`, `TUE`, `WED`, `THU`, `FRI` or `SAT`. Required with a weekly plan; not taken by a daily one.",
+				},
+				"hour": schema.Int64Attribute{
+					Optional:            true,
+					MarkdownDescription: "UTC hour the 4-hour backup window starts: `0`, `4`, `8`, `12`, `16` or `20`.",
+				},
+			},
+		},
+	}
+}
+
+func (r *DropletActionResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"id": identityschema.StringAttribute{
+				RequiredForImport: true,
+				Description:       "The action's ID.",
+			},
+		},
+	}
+}
+
+func (r *DropletActionResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	pd, problem := configureData(req.ProviderData)
+	if problem != "" {
+		resp.Diagnostics.AddError("Unexpected provider data", problem)
+		return
+	}
+	if pd != nil {
+		r.client = pd.client
+	}
+}
+
+func (r *DropletActionResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var cfg dropletActionModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	cfg.validate(ctx, cfg.Type, &resp.Diagnostics)
+}
+
+func (r *DropletActionResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	if req.State.Raw.IsNull() {
+		var plan dropletActionModel
+		resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+		for _, w := range plan.warnings(plan.Type) {
+			resp.Diagnostics.AddWarning("Irreversible droplet action", w)
+		}
+		return
+	}
+	imported, d := req.Private.GetKey(ctx, privateImported)
+	resp.Diagnostics.Append(d...)
+	for _, name := range replacingAttributes {
+		p := path.Root(name)
+		var planned, prior attr.Value
+		resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, p, &planned)...)
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, p, &prior)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		if planned.Equal(prior) {
+			continue
+		}
+		if string(imported) == "true" && prior.IsNull() {
+			continue
+		}
+		resp.RequiresReplace = append(resp.RequiresReplace, p)
+	}
+}
+
+func (r *DropletActionResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan dropletActionModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Create(ctx, defaultCreateTimeout)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	typ := client.ActionType(plan.Type.ValueString())
+	ref := actionRef{Type: string(typ), DropletID: plan.DropletID.ValueInt64()}
+	areq, _, d := plan.request(ctx, typ)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	unlock, err := r.client.LockDroplet(ctx, ref.DropletID)
+	if err != nil {
+		resp.Diagnostics.AddError("Droplet action not started", errorDetail(ref, err))
+		return
+	}
+	defer unlock()
+
+	act, _, err := r.client.Initiate(ctx, ref.DropletID, areq)
+	if err != nil {
+		resp.Diagnostics.AddError("Droplet action not started", errorDetail(ref, err))
+		return
+	}
+	ref.ActionID = act.ID
+	tflog.Info(ctx, "droplet action initiated", map[string]any{"action_id": act.ID, "type": typ, "droplet_id": ref.DropletID})
+
+	// The ID goes into the state before the wait, so that a failed or interrupted wait
+	// leaves a recorded (tainted) action rather than an orphaned one.
+	plan.ID = types.StringValue(strconv.FormatInt(act.ID, 10))
+	resp.Diagnostics.Append(plan.setAction(ctx, act)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	if resp.Identity != nil {
+		resp.Diagnostics.Append(resp.Identity.Set(ctx, actionIdentityModel{ID: plan.ID})...)
+	}
+	if resp.Diagnostics.HasError() || !plan.Wait.ValueBool() {
+		return
+	}
+
+	final, err := r.client.WaitForAction(ctx, act.ID, progressLogger(ctx, act))
+	if final != nil {
+		resp.Diagnostics.Append(plan.setAction(ctx, final)...)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	}
+	if err != nil {
+		resp.Diagnostics.AddError(waitFailureSummary(err), errorDetail(ref, err))
+	}
+}
+
+func waitFailureSummary(err error) string {
+	var failed *client.ActionFailedError
+	switch {
+	case errors.As(err, &failed):
+		return "Droplet action failed"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "Timed out waiting for droplet action"
+	case errors.Is(err, context.Canceled):
+		return "Stopped waiting for droplet action"
+	}
+	return "Could not read droplet action status"
+}
+
+// progressLogger logs each status read while waiting.
+func progressLogger(ctx context.Context, a *client.Action) func(*client.Action) {
+	start := time.Now()
+	return func(cur *client.Action) {
+		tflog.Debug(ctx, "droplet action status", map[string]any{
+			"action_id": a.ID, "type": a.Type, "status": cur.Status, "elapsed": time.Since(start).Round(time.Millisecond).String(),
+		})
+	}
+}
+
+func (m *dropletActionModel) setAction(ctx context.Context, a *client.Action) diag.Diagnostics {
+	s, diags := actionStateFrom(ctx, a)
+	m.actionState = s
+	return diags
+}
+
+func (r *DropletActionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state dropletActionModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id, err := strconv.ParseInt(state.ID.ValueString(), 10, 64)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("id"), "Invalid action ID", fmt.Sprintf("%q is not a numeric action ID.", state.ID.ValueString()))
+		return
+	}
+	ref := actionRef{ActionID: id, Type: state.Type.ValueString(), DropletID: state.DropletID.ValueInt64()}
+	a, _, err := r.client.GetAction(ctx, id)
+	switch {
+	case client.IsNotFound(err):
+		// An action is history: dropping it from the state would make the next apply run
+		// it again.
+		resp.Diagnostics.AddWarning("Droplet action not found",
+			fmt.Sprintf("DigitalOcean no longer reports action %d (%s on droplet %d). It stays in the state as it was last read; destroy the resource to forget it.", id, ref.Type, ref.DropletID))
+		return
+	case err != nil:
+		resp.Diagnostics.AddError("Could not read droplet action", errorDetail(ref, err))
+		return
+	}
+	state.DropletID = types.Int64Value(a.ResourceID)
+	state.Type = types.StringValue(string(a.Type))
+	if state.Wait.IsNull() {
+		state.Wait = types.BoolValue(true)
+	}
+	if state.Disk.IsNull() {
+		state.Disk = types.BoolValue(false)
+	}
+	if state.Timeouts.Object.IsNull() {
+		state.Timeouts = timeouts.Value{Object: types.ObjectNull(state.Timeouts.AttributeTypes(ctx))}
+	}
+	resp.Diagnostics.Append(state.setAction(ctx, a)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	if resp.Identity != nil {
+		resp.Diagnostics.Append(resp.Identity.Set(ctx, actionIdentityModel{ID: state.ID})...)
+	}
+}
+
+func (r *DropletActionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	// Only wait and timeouts change in place (and, after an import, parameters adopted from
+	// the configuration); none of them calls the API.
+	var plan dropletActionModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *DropletActionResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
+	// An action cannot be undone; destroying the resource only forgets it.
+}
+
+func (r *DropletActionResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	id := req.ID
+	if id == "" && req.Identity != nil {
+		var ident actionIdentityModel
+		resp.Diagnostics.Append(req.Identity.Get(ctx, &ident)...)
+		id = ident.ID.ValueString()
+	}
+	if n, err := strconv.ParseInt(id, 10, 64); err != nil || n <= 0 {
+		resp.Diagnostics.AddError("Invalid import ID", fmt.Sprintf("Import a droplet action by its numeric action ID, such as 1234567890; got %q.", id))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("wait"), true)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("disk"), false)...)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, []byte("true"))...)
+	if resp.Identity != nil {
+		resp.Diagnostics.Append(resp.Identity.Set(ctx, actionIdentityModel{ID: types.StringValue(id)})...)
+	}
+}

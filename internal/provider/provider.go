@@ -1,0 +1,238 @@
+// Package provider implements the gradient Terraform provider: droplet actions as a
+// resource, data sources, a list resource and a Terraform action. It knows Terraform and
+// nothing of HTTP: every API call goes through internal/client.
+package provider
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/action"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/list"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
+)
+
+var (
+	_ provider.Provider                   = (*GradientProvider)(nil)
+	_ provider.ProviderWithActions        = (*GradientProvider)(nil)
+	_ provider.ProviderWithListResources  = (*GradientProvider)(nil)
+)
+
+// Provider defaults, documented in the schema.
+const (
+	defaultRetryMax     = client.DefaultMaxRetries
+	defaultRetryWaitMin = 0.5
+	defaultRetryWaitMax = 30.0
+	defaultPollMin      = 0.25
+	defaultPollMax      = 5.0
+)
+
+// New returns a constructor for the provider at the given version.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider { return &GradientProvider{version: version} }
+}
+
+// GradientProvider is the gradient provider.
+type GradientProvider struct {
+	version string
+}
+
+type providerModel struct {
+	AccessToken      types.String  `tfsdk:"access_token"`
+	APIEndpoint      types.String  `tfsdk:"api_endpoint"`
+	HTTPRetryMax     types.Int64   `tfsdk:"http_retry_max"`
+	HTTPRetryWaitMin types.Float64 `tfsdk:"http_retry_wait_min"`
+	HTTPRetryWaitMax types.Float64 `tfsdk:"http_retry_wait_max"`
+	PollIntervalMin  types.Float64 `tfsdk:"poll_interval_min"`
+	PollIntervalMax  types.Float64 `tfsdk:"poll_interval_max"`
+}
+
+// providerData is what every resource, data source and action receives in Configure.
+type providerData struct {
+	client *client.Client
+}
+
+func (p *GradientProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "gradient"
+	resp.Version = p.version
+}
+
+func (p *GradientProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Runs DigitalOcean droplet actions (power, resize, rebuild, restore, snapshot, rename, backups, IPv6, kernel, password reset) from Terraform, and waits for them to finish.",
+		Attributes: map[string]schema.Attribute{
+			"access_token": schema.StringAttribute{
+				Optional:            true,
+				Sensitive:           true,
+				MarkdownDescription: "DigitalOcean API token. Falls back to `DIGITALOCEAN_ACCESS_TOKEN`, then `DIGITALOCEAN_TOKEN`. A missing token is reported at the first API call, so `terraform validate` works without one.",
+			},
+			"api_endpoint": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Base URL of the API. Falls back to `GRADIENT_BASE_URL`, then `DIGITALOCEAN_API_URL`; defaults to `" + client.DefaultEndpoint + "`. Plain `http://` is refused except on loopback, since the token would travel in clear.",
+			},
+			"http_retry_max": schema.Int64Attribute{
+				Optional:            true,
+				MarkdownDescription: fmt.Sprintf("How often one request is retried after a 429, a 5xx or a connection error. Defaults to `%d`. An initiate is retried only when DigitalOcean certainly did not act on it.", defaultRetryMax),
+			},
+			"http_retry_wait_min": schema.Float64Attribute{
+				Optional:            true,
+				MarkdownDescription: fmt.Sprintf("Shortest wait between retries, in seconds. Defaults to `%g`.", defaultRetryWaitMin),
+			},
+			"http_retry_wait_max": schema.Float64Attribute{
+				Optional:            true,
+				MarkdownDescription: fmt.Sprintf("Longest wait between retries, in seconds. Defaults to `%g`. A `retry-after` from the API is honoured whatever this says.", defaultRetryWaitMax),
+			},
+			"poll_interval_min": schema.Float64Attribute{
+				Optional:            true,
+				MarkdownDescription: fmt.Sprintf("First interval between status reads while waiting for an action, in seconds. Defaults to `%g`. The interval grows by half each read up to `poll_interval_max`.", defaultPollMin),
+			},
+			"poll_interval_max": schema.Float64Attribute{
+				Optional:            true,
+				MarkdownDescription: fmt.Sprintf("Longest interval between status reads while waiting for an action, in seconds. Defaults to `%g`.", defaultPollMax),
+			},
+		},
+	}
+}
+
+func (p *GradientProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var cfg providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	for name, v := range map[string]interface{ IsUnknown() bool }{
+		"access_token": cfg.AccessToken, "api_endpoint": cfg.APIEndpoint,
+	} {
+		if v.IsUnknown() {
+			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown provider configuration",
+				fmt.Sprintf("%s is not known until apply; the provider needs it to plan. Set it from a value known at plan time.", name))
+		}
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	token := firstNonEmpty(cfg.AccessToken.ValueString(), os.Getenv("DIGITALOCEAN_ACCESS_TOKEN"), os.Getenv("DIGITALOCEAN_TOKEN"))
+	endpoint := firstNonEmpty(cfg.APIEndpoint.ValueString(), os.Getenv("GRADIENT_BASE_URL"), os.Getenv("DIGITALOCEAN_API_URL"), client.DefaultEndpoint)
+
+	seconds := func(v types.Float64, def float64, name string) time.Duration {
+		f := def
+		if !v.IsNull() {
+			f = v.ValueFloat64()
+		}
+		if f <= 0 {
+			resp.Diagnostics.AddAttributeError(path.Root(name), "Invalid provider configuration", name+" must be a positive number of seconds.")
+		}
+		return time.Duration(f * float64(time.Second))
+	}
+	retryMax := int64(defaultRetryMax)
+	if !cfg.HTTPRetryMax.IsNull() {
+		retryMax = cfg.HTTPRetryMax.ValueInt64()
+		if retryMax < 0 || retryMax > 20 {
+			resp.Diagnostics.AddAttributeError(path.Root("http_retry_max"), "Invalid provider configuration", "http_retry_max must be between 0 and 20.")
+		}
+	}
+	ccfg := client.Config{
+		Token:        token,
+		Endpoint:     endpoint,
+		UserAgent:    "terraform-provider-gradient/" + p.version,
+		MaxRetries:   int(retryMax),
+		RetryWaitMin: seconds(cfg.HTTPRetryWaitMin, defaultRetryWaitMin, "http_retry_wait_min"),
+		RetryWaitMax: seconds(cfg.HTTPRetryWaitMax, defaultRetryWaitMax, "http_retry_wait_max"),
+		PollMin:      seconds(cfg.PollIntervalMin, defaultPollMin, "poll_interval_min"),
+		PollMax:      seconds(cfg.PollIntervalMax, defaultPollMax, "poll_interval_max"),
+		Governor:     governorFor(token, endpoint),
+		Logger:       apiLogger(token),
+	}
+	if retryMax == 0 {
+		// Zero in client.Config means "default"; a negative count disables retries there.
+		ccfg.MaxRetries = -1
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c, err := client.New(ccfg)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("api_endpoint"), "Invalid API endpoint", err.Error())
+		return
+	}
+	data := &providerData{client: c}
+	resp.DataSourceData = data
+	resp.ResourceData = data
+	resp.ActionData = data
+	resp.ListResourceData = data
+}
+
+func (p *GradientProvider) Resources(context.Context) []func() resource.Resource {
+	return []func() resource.Resource{NewDropletActionResource}
+}
+
+func (p *GradientProvider) DataSources(context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{NewDropletActionDataSource, NewDropletActionsDataSource}
+}
+
+func (p *GradientProvider) Actions(context.Context) []func() action.Action {
+	return nil
+}
+
+func (p *GradientProvider) ListResources(context.Context) []func() list.ListResource {
+	return nil
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// governors holds one rate governor per token and endpoint for the whole provider process:
+// every resource, data source and action, and every aliased provider block with the same
+// token, draws on the one rate budget the API keeps per token.
+var governors sync.Map
+
+func governorFor(token, endpoint string) *client.Governor {
+	sum := sha256.Sum256([]byte(endpoint + "\x00" + token))
+	g, _ := governors.LoadOrStore(hex.EncodeToString(sum[:]), client.NewGovernor())
+	return g.(*client.Governor) //nolint:forcetypeassert // only *client.Governor is stored
+}
+
+// apiLogger sends the client's request records to the provider's "api" log subsystem,
+// masking the token wherever it might appear.
+func apiLogger(token string) client.Logger {
+	return func(ctx context.Context, msg string, fields map[string]any) {
+		ctx = tflog.NewSubsystem(ctx, "api")
+		if token != "" {
+			ctx = tflog.SubsystemMaskAllFieldValuesStrings(ctx, "api", token)
+			ctx = tflog.SubsystemMaskMessageStrings(ctx, "api", token)
+		}
+		tflog.SubsystemDebug(ctx, "api", msg, fields)
+	}
+}
+
+// configureData extracts providerData in a Configure method.
+func configureData(data any) (*providerData, string) {
+	if data == nil {
+		return nil, ""
+	}
+	pd, ok := data.(*providerData)
+	if !ok {
+		return nil, fmt.Sprintf("expected *providerData, got %T; this is a bug in the provider, please report it", data)
+	}
+	return pd, ""
+}

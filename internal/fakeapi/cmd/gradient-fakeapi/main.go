@@ -1,0 +1,90 @@
+// Command gradient-fakeapi serves the fake DigitalOcean droplet-actions API
+// on loopback, seeded with demo droplets, for trying the provider by hand:
+//
+//	gradient-fakeapi -droplets 3 -url-file /tmp/fakeapi.url
+//	DIGITALOCEAN_API_URL=$(cat /tmp/fakeapi.url) DIGITALOCEAN_TOKEN=fake-token terraform apply
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
+	"github.com/gradient-tf/terraform-provider-gradient/internal/fakeapi"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "gradient-fakeapi:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("gradient-fakeapi", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:0", "loopback address to listen on")
+	token := fs.String("token", "fake-token", "bearer token the fake accepts")
+	droplets := fs.Int("droplets", 0, "number of demo droplets to seed (IDs from 1001)")
+	duration := fs.Duration("duration", 2*time.Second, "how long each action stays in progress")
+	urlFile := fs.String("url-file", "", "file to write the base URL to once listening")
+	history := fs.Int("history", 0, "completed history actions to seed per droplet")
+	verbose := fs.Bool("v", false, "log every request")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if *droplets < 0 || *history < 0 {
+		return fmt.Errorf("-droplets and -history must not be negative")
+	}
+	if *duration <= 0 {
+		// Options treats zero as "use the default"; a demo asking for 0 means instant.
+		*duration = -1
+	}
+
+	// Registered before the URL is published, so that whoever reads the URL
+	// file may signal the process without killing it uncleanly.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	opts := fakeapi.Options{Token: *token, DefaultDuration: *duration}
+	if *verbose {
+		opts.Logf = func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
+	}
+	srv, err := fakeapi.Listen(opts, *addr)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+
+	for i := range *droplets {
+		d := srv.AddDroplet(fakeapi.Droplet{
+			ID:       int64(1001 + i),
+			Name:     "demo-" + strconv.Itoa(i+1),
+			Status:   fakeapi.StatusActive,
+			SizeSlug: "s-1vcpu-1gb",
+			Region:   "nyc3",
+			Tags:     []string{"demo"},
+		})
+		srv.SeedActions(d.ID, *history, client.ActionPowerOn)
+	}
+	if *urlFile != "" {
+		if err := os.WriteFile(*urlFile, []byte(srv.URL()+"\n"), 0o644); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stderr, "fake DigitalOcean API on %s (token %q, %d droplets)\n", srv.URL(), *token, *droplets)
+
+	<-ctx.Done()
+	fmt.Fprintln(stderr, "gradient-fakeapi: shutting down")
+	return nil
+}

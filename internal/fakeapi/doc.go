@@ -1,0 +1,133 @@
+// Package fakeapi is a stateful fake of the DigitalOcean droplet-actions API
+// for tests and demos. New starts it on 127.0.0.1 with a random port; it
+// refuses to listen anywhere but loopback because it accepts a fixed token.
+//
+// # Endpoints
+//
+//	POST /v2/droplets/{id}/actions             initiate (201 {"action": ...})
+//	POST /v2/droplets/actions?tag_name=T       initiate by tag (201 {"actions": [...]})
+//	GET  /v2/actions/{id}                      any action
+//	GET  /v2/droplets/{id}/actions/{action_id} 404 unless the action is that droplet's
+//	GET  /v2/droplets/{id}/actions             newest first, paginated
+//	GET  /v2/droplets/{id}                     {"droplet": ...}
+//	GET  /v2/droplets/{id}/backups/policy      {"policy": ...}, to observe policy changes
+//
+// Unknown paths answer 404 not_found; a known path with the wrong method 405.
+//
+// # Order of checks
+//
+// A request meets, in this order: injected faults, authentication (401, not
+// charged to any rate-limit window), rate limiting (429, not charged either,
+// so that a client which waits as told gets through), 404 for an unknown
+// droplet, 400 bad_request for a body that is not a JSON object, 422 for a
+// body that breaks the type's contract, 422 "Droplet already has a pending
+// event." when the droplet has an action in progress, and finally 422 for
+// the preconditions below.
+//
+// # Body validation
+//
+// Bodies are checked strictly against rules written by hand from the API's
+// documented contract, independently of the project's action-type table, so
+// that a mistake in that table cannot hide itself. Every parameter the type
+// does not take is refused (for example "size" on a reboot), required ones
+// must be present, null is never accepted, strings must be non-empty, and
+// integers must be positive integral JSON numbers (12.0 and 1e3 are refused).
+// rebuild's image may be an integer or a slug string; restore's must be an
+// integer. backup_policy needs plan ("daily" or "weekly"), needs weekday
+// (SUN..SAT) with the weekly plan and refuses it with the daily plan (a
+// contradiction is more likely a client bug than intent), and takes an
+// optional hour in 0, 4, 8, 12, 16, 20 (default 0); its read-only fields
+// window_length_hours and retention_period_days are refused.
+// change_backup_policy is accepted although the spec's type enum omits it.
+//
+// # Preconditions
+//
+// Only rules the real API enforces, and that tests can satisfy by seeding the
+// droplet suitably:
+//
+//   - resize needs the droplet off, and a size offered in the droplet's region
+//     when the region is one of Regions();
+//   - change_backup_policy needs backups enabled;
+//   - restore's image must be one of the droplet's BackupIDs;
+//   - with Options.StrictPowerState, power_off and shutdown on a droplet that
+//     is already off answer "Droplet is already powered off.".
+//
+// power_on on an active droplet is allowed and completes as a no-op, as are
+// reboots of an off droplet (which end active), disabling backups that are
+// off, and change_kernel on any droplet: the real API's restriction to
+// externally managed kernels is not modelled.
+//
+// # Action lifecycle
+//
+// An action is in progress for its duration (Options.DefaultDuration, 50ms by
+// default, or a per-type override, optionally jittered), then completed, or
+// errored if SetActionOutcome asked for it. Progress is evaluated lazily on
+// every request and every accessor against the clock (Options.Now or the
+// wall clock), so there is no background goroutine; completed_at is the due
+// time, not the time somebody looked. Due actions complete in due-time order.
+// Effects, applied only on completion and never for errored actions:
+//
+//	power_off, shutdown        status off (shutdown not if IgnoreShutdown)
+//	power_on, reboot, power_cycle status active
+//	rename                     name
+//	resize                     size_slug (the droplet stays off)
+//	enable_ipv6                features += ipv6
+//	enable_backups             features += backups, policy (given, else kept, else daily at 0)
+//	disable_backups            features -= backups, policy removed
+//	change_backup_policy       policy
+//	snapshot                   a new image ID appended to snapshot_ids
+//	rebuild, restore           image, and status active (the droplet boots the new disk)
+//	change_kernel              kernel
+//	password_reset             nothing observable
+//
+// Droplet JSON carries "locked": true while an action is in progress.
+//
+// # Initiating by tag
+//
+// Only the types the action-type table marks Bulk are accepted (others 422).
+// Bodies follow the by-tag schema: snapshot takes an optional name, every
+// other type takes no parameter at all, so enable_backups with a
+// backup_policy is refused there. A missing tag_name is 422, a tag no droplet
+// carries 404. The call is all or nothing: if any tagged droplet has an action
+// in progress the whole call answers 422 "Droplet already has a pending
+// event." and nothing is created (likewise for a failed precondition).
+// Otherwise one action per tagged droplet is created, in droplet ID order.
+//
+// # Listing
+//
+// per_page defaults to 20; values above 200 are clamped to 200 rather than
+// refused, as lenient clients may ask for more. page or per_page that are not
+// positive integers answer 422. A page past the end is an empty list. Links
+// are absolute, built from the request's Host (so they stay right when
+// Handler is served elsewhere), always carry per_page, and appear only where
+// they apply: first and prev from page 2 on, next and last before the last
+// page. links is {} when everything fits on one page.
+//
+// # Rate limits
+//
+// PerMinuteLimit and PerHourLimit are sliding windows per token. Every
+// response carries x-request-id, ratelimit-limit, ratelimit-remaining and
+// ratelimit-reset (epoch seconds, rounded up, when the oldest counted request
+// leaves the window). With both limits set, the headers describe whichever
+// window has fewer requests left; with none set they describe an unenforced
+// hourly window of 5000. A 429 for the per-minute limit carries retry-after
+// (whole seconds, at least 1); one for the hourly limit does not.
+//
+// # Faults
+//
+// InjectFault queues failures; see Fault and FaultKind. Each request is hit by
+// at most one fault, the first unspent match in injection order. Note that
+// Go's http.Transport silently retries an idempotent request (GET) whose
+// reused keep-alive connection is reset before any response byte, so a test
+// that wants a reset GET to surface should use a fresh connection.
+//
+// # Statistics
+//
+// Stats counts what was served: Served429 and Served5xx include injected
+// responses; Resets counts connections dropped by FaultReset (a request
+// abandoned during a FaultDelay is logged with status 0 but not counted). InitiateAttempts counts every
+// POST to /v2/droplets/{id}/actions that arrived, AcceptedInitiates those that
+// created an action (even if the response was then lost); bulk calls are
+// counted in BulkInitiates only. MaxInFlightPerDroplet is measured from the
+// set of in-progress actions each time one is created, bulk included.
+package fakeapi

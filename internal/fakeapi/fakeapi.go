@@ -1,0 +1,583 @@
+package fakeapi
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
+)
+
+// DefaultActionDuration is how long an action stays in progress when
+// Options.DefaultDuration is zero.
+const DefaultActionDuration = 50 * time.Millisecond
+
+// Options configures a Server. Only Token is required.
+type Options struct {
+	// Token is the only bearer token the server accepts.
+	Token string
+	// DefaultDuration is how long an action stays in progress. Zero means
+	// DefaultActionDuration; a negative value means actions complete at the
+	// first read after the one that created them.
+	DefaultDuration time.Duration
+	// Durations overrides DefaultDuration per type (zero or negative: instant).
+	Durations map[client.ActionType]time.Duration
+	// PerMinuteLimit and PerHourLimit bound requests per token over sliding
+	// windows; zero means unlimited.
+	PerMinuteLimit, PerHourLimit int
+	// Jitter, when positive, draws each action's duration uniformly from
+	// D*(1-Jitter)..D*(1+Jitter) using a generator seeded with Seed, so that
+	// benchmarks see varied but reproducible timings.
+	Jitter float64
+	Seed   int64
+	// StrictPowerState makes power_off and shutdown on a droplet that is
+	// already off fail with 422 "Droplet is already powered off.", as the real
+	// API does. Off by default so that simple tests need not track power state.
+	StrictPowerState bool
+	// Now replaces the wall clock, for tests that need to move time by hand
+	// (rate-limit windows, action completion). Defaults to time.Now.
+	Now func() time.Time
+	// Logf, when set, receives one line per request.
+	Logf func(format string, args ...any)
+}
+
+// Server is a running fake. All state sits behind one mutex; action progress
+// is evaluated lazily against the clock whenever state is looked at, so no
+// background goroutine can race with tests.
+type Server struct {
+	opts     Options
+	now      func() time.Time
+	handler  http.Handler
+	listener net.Listener
+	httpSrv  *http.Server
+	url      string
+	closing  chan struct{}
+	inflight sync.WaitGroup
+
+	mu            sync.Mutex
+	closed        bool
+	rng           *rand.Rand
+	durations     map[client.ActionType]time.Duration
+	droplets      map[int64]*Droplet
+	actions       map[int64]*actionRec
+	byDroplet     map[int64][]int64 // action IDs in creation order
+	pending       map[int64]bool    // in-progress action IDs
+	outcomes      map[outcomeKey]bool
+	ignoreShut    map[int64]bool
+	nextDropletID int64
+	nextActionID  int64
+	nextImageID   int64
+	nextRequest   int64
+	requestPrefix string
+	windows       map[string]*window
+	faults        []*faultRec
+	log           []Request
+	stats         Stats
+}
+
+type outcomeKey struct {
+	droplet int64
+	typ     client.ActionType
+}
+
+type actionRec struct {
+	a       Action
+	due     time.Time
+	errored bool
+	p       params
+}
+
+// Request is one entry of the request log.
+type Request struct {
+	Method string
+	Path   string
+	Query  string // raw query string
+	Body   []byte
+	// Status is what the client received; 0 when the connection was reset or
+	// the client gave up during an injected delay.
+	Status    int
+	Time      time.Time // arrival
+	DropletID int64     // 0 when the request concerns no single droplet
+	RequestID string
+	Fault     FaultKind // the fault that hit this request, if any
+	// ActionIDs lists the actions this request created, even when the client
+	// never saw the response (FaultReset with AfterHandler).
+	ActionIDs []int64
+}
+
+// Stats are counters since New or the last ResetLog.
+type Stats struct {
+	Total    int
+	ByMethod map[string]int
+	// InitiateAttempts counts every POST to /v2/droplets/{id}/actions that
+	// arrived, whatever became of it (401, 429, 422, injected fault...).
+	InitiateAttempts map[int64]int
+	// AcceptedInitiates counts those POSTs that created an action, including
+	// ones whose response was then lost to an injected fault.
+	AcceptedInitiates map[int64]int
+	// InitiatesPerDroplet equals AcceptedInitiates; kept under the name the
+	// project's tests were specified with.
+	InitiatesPerDroplet map[int64]int
+	// BulkInitiates counts accepted POSTs to /v2/droplets/actions?tag_name=.
+	BulkInitiates int
+	// MaxInFlightPerDroplet is the largest number of in-progress actions seen
+	// on each droplet right after one was created (single or bulk).
+	MaxInFlightPerDroplet map[int64]int
+	Served429             int
+	Served5xx             int
+	Resets                int
+	// Pending422 counts "Droplet already has a pending event." answers.
+	Pending422 int
+}
+
+func newStats() Stats {
+	return Stats{
+		ByMethod:              map[string]int{},
+		InitiateAttempts:      map[int64]int{},
+		AcceptedInitiates:     map[int64]int{},
+		InitiatesPerDroplet:   map[int64]int{},
+		MaxInFlightPerDroplet: map[int64]int{},
+	}
+}
+
+func (st Stats) clone() Stats {
+	c := st
+	c.ByMethod = cloneMap(st.ByMethod)
+	c.InitiateAttempts = cloneMap(st.InitiateAttempts)
+	c.AcceptedInitiates = cloneMap(st.AcceptedInitiates)
+	c.InitiatesPerDroplet = cloneMap(st.InitiatesPerDroplet)
+	c.MaxInFlightPerDroplet = cloneMap(st.MaxInFlightPerDroplet)
+	return c
+}
+
+func cloneMap[K comparable, V any](m map[K]V) map[K]V {
+	c := make(map[K]V, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+// New starts a server on 127.0.0.1 with a kernel-chosen port. It panics if
+// the options are unusable or nothing can listen, like httptest.NewServer,
+// because a test cannot proceed without it.
+func New(opts Options) *Server {
+	s, err := Listen(opts, "127.0.0.1:0")
+	if err != nil {
+		panic("fakeapi: " + err.Error())
+	}
+	return s
+}
+
+// Listen starts a server on addr, which must be a loopback address: the fake
+// accepts a fixed token and must never be reachable from other machines.
+func Listen(opts Options, addr string) (*Server, error) {
+	if err := checkLoopback(addr); err != nil {
+		return nil, err
+	}
+	s, err := newServer(opts)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	s.listener = ln
+	s.url = "http://" + ln.Addr().String()
+	errLog := log.New(io.Discard, "", 0)
+	if opts.Logf != nil {
+		errLog = log.New(logfWriter(opts.Logf), "fakeapi: ", 0)
+	}
+	s.httpSrv = &http.Server{Handler: s.handler, ErrorLog: errLog, ReadHeaderTimeout: 10 * time.Second}
+	go s.httpSrv.Serve(ln) //nolint:errcheck // Serve always returns ErrServerClosed after Close.
+	return s, nil
+}
+
+type logfWriter func(string, ...any)
+
+func (f logfWriter) Write(p []byte) (int, error) {
+	f("%s", string(p))
+	return len(p), nil
+}
+
+// checkLoopback refuses any address that is not bound to a loopback interface.
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("address %q: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("address %q is not a loopback address; the fake API only listens on loopback", addr)
+	}
+	return nil
+}
+
+func newServer(opts Options) (*Server, error) {
+	if opts.Token == "" {
+		return nil, errors.New("Options.Token is required")
+	}
+	if opts.Jitter < 0 || opts.Jitter > 1 {
+		return nil, fmt.Errorf("Options.Jitter %v is outside 0..1", opts.Jitter)
+	}
+	s := &Server{
+		opts:          opts,
+		now:           opts.Now,
+		closing:       make(chan struct{}),
+		rng:           rand.New(rand.NewPCG(uint64(opts.Seed), uint64(opts.Seed)^0x9e3779b97f4a7c15)),
+		durations:     map[client.ActionType]time.Duration{},
+		droplets:      map[int64]*Droplet{},
+		actions:       map[int64]*actionRec{},
+		byDroplet:     map[int64][]int64{},
+		pending:       map[int64]bool{},
+		outcomes:      map[outcomeKey]bool{},
+		ignoreShut:    map[int64]bool{},
+		nextDropletID: 1001,
+		nextActionID:  1000001,
+		nextImageID:   70000001,
+		// The prefix keeps request IDs unique across servers in one process.
+		requestPrefix: strconv.FormatInt(time.Now().UnixNano()%1e12, 36),
+		windows:       map[string]*window{},
+		stats:         newStats(),
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	for t, d := range opts.Durations {
+		s.durations[t] = d
+	}
+	s.handler = http.HandlerFunc(s.serveHTTP)
+	return s, nil
+}
+
+// URL is the base URL, "http://127.0.0.1:PORT", without a trailing slash.
+func (s *Server) URL() string { return s.url }
+
+// Handler returns the whole fake (faults, auth, rate limits, API) as a
+// handler, for callers that want to wrap it or serve it themselves.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Close stops the listener, drops open connections and waits for running
+// handlers, so that no Logf call can outlive a test. It is idempotent.
+func (s *Server) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	close(s.closing)
+	s.mu.Unlock()
+	if s.httpSrv != nil {
+		s.httpSrv.Close()
+	}
+	s.inflight.Wait()
+}
+
+// AddDroplet stores d, filling blanks with defaults (ID from 1001 upwards,
+// name droplet-ID, status active, size s-1vcpu-1gb, region nyc3, image
+// ubuntu-24-04-x64). An existing droplet with the same ID is replaced; its
+// actions are kept.
+func (s *Server) AddDroplet(d Droplet) Droplet {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d = clone(d)
+	if d.ID == 0 {
+		for s.droplets[s.nextDropletID] != nil {
+			s.nextDropletID++
+		}
+		d.ID = s.nextDropletID
+		s.nextDropletID++
+	}
+	if d.Name == "" {
+		d.Name = "droplet-" + strconv.FormatInt(d.ID, 10)
+	}
+	if d.Status == "" {
+		d.Status = StatusActive
+	}
+	if d.SizeSlug == "" {
+		d.SizeSlug = "s-1vcpu-1gb"
+	}
+	if d.Region == "" {
+		d.Region = "nyc3"
+	}
+	if d.Image == "" {
+		d.Image = "ubuntu-24-04-x64"
+	}
+	// Backups show up both as a flag and as a feature in the API; keep the two
+	// consistent whichever one the caller set.
+	if slices.Contains(d.Features, "backups") {
+		d.BackupsEnabled = true
+	}
+	if d.BackupsEnabled {
+		if !slices.Contains(d.Features, "backups") {
+			d.Features = append(d.Features, "backups")
+		}
+		if d.BackupPolicy == nil {
+			d.BackupPolicy = &BackupPolicy{Plan: "daily"}
+		}
+	}
+	s.droplets[d.ID] = &d
+	return clone(d)
+}
+
+// Droplet returns the current state of a droplet, after applying every
+// action that is due.
+func (s *Server) Droplet(id int64) (Droplet, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advanceLocked()
+	d, ok := s.droplets[id]
+	if !ok {
+		return Droplet{}, false
+	}
+	return clone(*d), true
+}
+
+// SeedActions adds n completed actions of type typ to a droplet's history,
+// spaced a minute apart and ending a minute ago, with no effect on the
+// droplet. Seed before initiating real actions so that "newest first" by ID
+// and by time agree. It returns nil for an unknown droplet.
+func (s *Server) SeedActions(dropletID int64, n int, typ client.ActionType) []Action {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.droplets[dropletID]
+	if !ok {
+		return nil
+	}
+	region, _ := lookupRegion(d.Region)
+	now := s.now()
+	out := make([]Action, 0, n)
+	for i := range n {
+		started := now.Add(-time.Duration(n-i+1) * time.Minute)
+		done := started.Add(30 * time.Second)
+		rec := &actionRec{a: Action{
+			ID: s.nextActionID, Status: ActionCompleted, Type: typ, StartedAt: started, CompletedAt: &done,
+			ResourceID: dropletID, ResourceType: "droplet", RegionSlug: region.Slug, Region: region,
+		}, due: done}
+		s.nextActionID++
+		s.actions[rec.a.ID] = rec
+		s.byDroplet[dropletID] = append(s.byDroplet[dropletID], rec.a.ID)
+		out = append(out, cloneAction(rec.a))
+	}
+	return out
+}
+
+// Action returns an action's current state.
+func (s *Server) Action(id int64) (Action, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advanceLocked()
+	rec, ok := s.actions[id]
+	if !ok {
+		return Action{}, false
+	}
+	return cloneAction(rec.a), true
+}
+
+// Actions returns a droplet's actions, newest first.
+func (s *Server) Actions(dropletID int64) []Action {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advanceLocked()
+	ids := s.byDroplet[dropletID]
+	out := make([]Action, 0, len(ids))
+	for i := len(ids) - 1; i >= 0; i-- {
+		out = append(out, cloneAction(s.actions[ids[i]].a))
+	}
+	return out
+}
+
+// Requests returns a copy of the request log, in order of completion.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Request, len(s.log))
+	for i, r := range s.log {
+		r.Body = slices.Clone(r.Body)
+		r.ActionIDs = slices.Clone(r.ActionIDs)
+		out[i] = r
+	}
+	return out
+}
+
+// Stats returns a copy of the counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stats.clone()
+}
+
+// ResetLog clears the request log and every counter, so a test can measure
+// one phase on its own. Droplets, actions and rate-limit windows stay.
+func (s *Server) ResetLog() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.log = nil
+	s.stats = newStats()
+}
+
+// SetActionOutcome makes every later action of type typ on the droplet end
+// errored (errored=true) or completed again (errored=false). Actions already
+// running keep the outcome they were created with.
+func (s *Server) SetActionOutcome(dropletID int64, typ client.ActionType, errored bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := outcomeKey{dropletID, typ}
+	if errored {
+		s.outcomes[k] = true
+	} else {
+		delete(s.outcomes, k)
+	}
+}
+
+// IgnoreShutdown makes shutdown actions on the droplet complete without the
+// droplet turning off, which the API explicitly allows for.
+func (s *Server) IgnoreShutdown(dropletID int64, ignore bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ignore {
+		s.ignoreShut[dropletID] = true
+	} else {
+		delete(s.ignoreShut, dropletID)
+	}
+}
+
+// SetDuration changes how long later actions of type typ stay in progress.
+func (s *Server) SetDuration(typ client.ActionType, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.durations[typ] = d
+}
+
+func (s *Server) durationLocked(typ client.ActionType) time.Duration {
+	d, ok := s.durations[typ]
+	if !ok {
+		d = s.opts.DefaultDuration
+		if d == 0 {
+			d = DefaultActionDuration
+		}
+	}
+	if d < 0 {
+		d = 0
+	}
+	if j := s.opts.Jitter; j > 0 && d > 0 {
+		f := 1 + j*(2*s.rng.Float64()-1)
+		d = time.Duration(float64(d) * f)
+	}
+	return d
+}
+
+// advanceLocked completes every action whose time has come, in order of due
+// time so that effects land in the order they would have on a real droplet.
+func (s *Server) advanceLocked() {
+	if len(s.pending) == 0 {
+		return
+	}
+	now := s.now()
+	var due []*actionRec
+	for id := range s.pending {
+		if rec := s.actions[id]; !now.Before(rec.due) {
+			due = append(due, rec)
+		}
+	}
+	slices.SortFunc(due, func(a, b *actionRec) int {
+		if c := a.due.Compare(b.due); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.a.ID, b.a.ID)
+	})
+	for _, rec := range due {
+		delete(s.pending, rec.a.ID)
+		t := rec.due
+		rec.a.CompletedAt = &t
+		if rec.errored {
+			rec.a.Status = ActionErrored
+			continue
+		}
+		rec.a.Status = ActionCompleted
+		if d := s.droplets[rec.a.ResourceID]; d != nil {
+			s.applyLocked(d, rec)
+		}
+	}
+}
+
+func (s *Server) applyLocked(d *Droplet, rec *actionRec) {
+	p := rec.p
+	switch rec.a.Type {
+	case client.ActionPowerOff:
+		d.Status = StatusOff
+	case client.ActionShutdown:
+		if !s.ignoreShut[d.ID] {
+			d.Status = StatusOff
+		}
+	case client.ActionPowerOn, client.ActionReboot, client.ActionPowerCycle:
+		d.Status = StatusActive
+	case client.ActionRename:
+		d.Name = p.name
+	case client.ActionResize:
+		d.SizeSlug = p.size
+	case client.ActionEnableIPv6:
+		if !slices.Contains(d.Features, "ipv6") {
+			d.Features = append(d.Features, "ipv6")
+		}
+	case client.ActionEnableBackups:
+		if !slices.Contains(d.Features, "backups") {
+			d.Features = append(d.Features, "backups")
+		}
+		d.BackupsEnabled = true
+		switch {
+		case p.policy != nil:
+			pol := *p.policy
+			d.BackupPolicy = &pol
+		case d.BackupPolicy == nil:
+			d.BackupPolicy = &BackupPolicy{Plan: "daily"}
+		}
+	case client.ActionDisableBackups:
+		d.Features = slices.DeleteFunc(d.Features, func(f string) bool { return f == "backups" })
+		d.BackupsEnabled = false
+		d.BackupPolicy = nil
+	case client.ActionChangeBackupPolicy:
+		pol := *p.policy
+		d.BackupPolicy = &pol
+	case client.ActionSnapshot:
+		d.SnapshotIDs = append(d.SnapshotIDs, s.nextImageID)
+		s.nextImageID++
+	case client.ActionRebuild, client.ActionRestore:
+		// Both boot the droplet from the new disk, as the real API does.
+		d.Image = p.image
+		d.Status = StatusActive
+	case client.ActionChangeKernel:
+		d.KernelID = p.kernel
+	}
+}
+
+// sleepCtx waits d unless the request is cancelled or the server closes first.
+func (s *Server) sleepCtx(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+	case <-s.closing:
+	}
+	return false
+}

@@ -1,0 +1,320 @@
+package fakeapi
+
+import (
+	"encoding/json"
+	"hash/fnv"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
+)
+
+// Droplet statuses as the API spells them.
+const (
+	StatusNew     = "new"
+	StatusActive  = "active"
+	StatusOff     = "off"
+	StatusArchive = "archive"
+)
+
+// Action statuses as the API spells them.
+const (
+	ActionInProgress = "in-progress"
+	ActionCompleted  = "completed"
+	ActionErrored    = "errored"
+)
+
+// Droplet is the fake's view of one droplet. Slices are copied on the way in
+// and out, so a caller can never alias the server's state.
+type Droplet struct {
+	ID       int64
+	Name     string
+	Status   string // StatusNew, StatusActive, StatusOff or StatusArchive
+	SizeSlug string
+	// Region is a region slug. Slugs outside Regions() are accepted, but then
+	// the region object is synthesized and resize cannot check sizes.
+	Region      string
+	Features    []string
+	BackupIDs   []int64
+	SnapshotIDs []int64
+	// Image is a slug, or a decimal image ID after a restore or a numeric rebuild.
+	Image string
+	// KernelID is 0 when the kernel is managed internally (JSON "kernel": null).
+	KernelID       int64
+	Tags           []string
+	BackupPolicy   *BackupPolicy
+	BackupsEnabled bool
+}
+
+// BackupPolicy mirrors the API's backup_policy object (without its read-only fields).
+type BackupPolicy struct {
+	Plan    string // "daily" or "weekly"
+	Weekday string // "SUN".."SAT"; empty for daily plans
+	Hour    int    // 0, 4, 8, 12, 16 or 20
+}
+
+// Region is a row of the built-in region table.
+type Region struct {
+	Name      string   `json:"name"`
+	Slug      string   `json:"slug"`
+	Available bool     `json:"available"`
+	Features  []string `json:"features"`
+	Sizes     []string `json:"sizes"`
+}
+
+// Action is the fake's record of one droplet action.
+type Action struct {
+	ID           int64
+	Status       string // ActionInProgress, ActionCompleted or ActionErrored
+	Type         client.ActionType
+	StartedAt    time.Time
+	CompletedAt  *time.Time // nil while in progress
+	ResourceID   int64
+	ResourceType string
+	RegionSlug   string
+	Region       Region
+	// Body is the request body that initiated the action (nil for seeded
+	// history), so tests can see exactly which parameters a client sent.
+	Body json.RawMessage
+}
+
+func clone(d Droplet) Droplet {
+	d.Features = slices.Clone(d.Features)
+	d.BackupIDs = slices.Clone(d.BackupIDs)
+	d.SnapshotIDs = slices.Clone(d.SnapshotIDs)
+	d.Tags = slices.Clone(d.Tags)
+	if d.BackupPolicy != nil {
+		p := *d.BackupPolicy
+		d.BackupPolicy = &p
+	}
+	return d
+}
+
+func cloneAction(a Action) Action {
+	if a.CompletedAt != nil {
+		t := *a.CompletedAt
+		a.CompletedAt = &t
+	}
+	a.Region = cloneRegion(a.Region)
+	a.Body = slices.Clone(a.Body)
+	return a
+}
+
+func cloneRegion(r Region) Region {
+	r.Features = slices.Clone(r.Features)
+	r.Sizes = slices.Clone(r.Sizes)
+	return r
+}
+
+// Regions returns the built-in region table. It is a function rather than a
+// variable so that no test can mutate state another parallel test relies on.
+func Regions() []Region {
+	sizes := []string{
+		"s-1vcpu-512mb-10gb", "s-1vcpu-1gb", "s-1vcpu-2gb", "s-2vcpu-2gb", "s-2vcpu-4gb",
+		"s-4vcpu-8gb", "s-8vcpu-16gb", "c-2", "c-4", "g-2vcpu-8gb", "m-2vcpu-16gb",
+	}
+	features := []string{"backups", "ipv6", "metadata", "install_agent", "storage", "image_transfer"}
+	mk := func(name, slug string, extraSizes ...string) Region {
+		return Region{Name: name, Slug: slug, Available: true,
+			Features: slices.Clone(features), Sizes: append(slices.Clone(sizes), extraSizes...)}
+	}
+	return []Region{
+		mk("New York 3", "nyc3", "s-8vcpu-32gb", "gpu-h100x1-80gb"),
+		mk("San Francisco 3", "sfo3", "s-8vcpu-32gb"),
+		mk("Amsterdam 3", "ams3"),
+		mk("Frankfurt 1", "fra1"),
+	}
+}
+
+func lookupRegion(slug string) (Region, bool) {
+	for _, r := range Regions() {
+		if r.Slug == slug {
+			return r, true
+		}
+	}
+	// Unknown slugs still get a plausible object so responses keep their shape.
+	return Region{Name: slug, Slug: slug, Available: true, Features: []string{}, Sizes: []string{}}, false
+}
+
+const timeLayout = time.RFC3339
+
+type actionJSON struct {
+	ID           int64   `json:"id"`
+	Status       string  `json:"status"`
+	Type         string  `json:"type"`
+	StartedAt    string  `json:"started_at"`
+	CompletedAt  *string `json:"completed_at"`
+	ResourceID   int64   `json:"resource_id"`
+	ResourceType string  `json:"resource_type"`
+	Region       Region  `json:"region"`
+	RegionSlug   string  `json:"region_slug"`
+}
+
+func (a Action) toJSON() actionJSON {
+	j := actionJSON{
+		ID:           a.ID,
+		Status:       a.Status,
+		Type:         string(a.Type),
+		StartedAt:    a.StartedAt.UTC().Format(timeLayout),
+		ResourceID:   a.ResourceID,
+		ResourceType: a.ResourceType,
+		Region:       nonNilRegion(a.Region),
+		RegionSlug:   a.RegionSlug,
+	}
+	if a.CompletedAt != nil {
+		s := a.CompletedAt.UTC().Format(timeLayout)
+		j.CompletedAt = &s
+	}
+	return j
+}
+
+func nonNilRegion(r Region) Region {
+	r = cloneRegion(r)
+	if r.Features == nil {
+		r.Features = []string{}
+	}
+	if r.Sizes == nil {
+		r.Sizes = []string{}
+	}
+	return r
+}
+
+type kernelJSON struct {
+	ID      int64  `json:"id"`
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+type imageJSON struct {
+	ID           int64   `json:"id"`
+	Name         string  `json:"name"`
+	Slug         *string `json:"slug"`
+	Distribution string  `json:"distribution"`
+	Public       bool    `json:"public"`
+	Type         string  `json:"type"`
+}
+
+type windowJSON struct {
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
+
+type dropletJSON struct {
+	ID               int64       `json:"id"`
+	Name             string      `json:"name"`
+	Status           string      `json:"status"`
+	Locked           bool        `json:"locked"`
+	SizeSlug         string      `json:"size_slug"`
+	Features         []string    `json:"features"`
+	BackupIDs        []int64     `json:"backup_ids"`
+	SnapshotIDs      []int64     `json:"snapshot_ids"`
+	Kernel           *kernelJSON `json:"kernel"`
+	Tags             []string    `json:"tags"`
+	Region           Region      `json:"region"`
+	Image            imageJSON   `json:"image"`
+	NextBackupWindow *windowJSON `json:"next_backup_window"`
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return slices.Clone(s)
+}
+
+func (d Droplet) toJSON(locked bool, now time.Time) dropletJSON {
+	region, _ := lookupRegion(d.Region)
+	j := dropletJSON{
+		ID:          d.ID,
+		Name:        d.Name,
+		Status:      d.Status,
+		Locked:      locked,
+		SizeSlug:    d.SizeSlug,
+		Features:    orEmpty(d.Features),
+		BackupIDs:   orEmpty(d.BackupIDs),
+		SnapshotIDs: orEmpty(d.SnapshotIDs),
+		Tags:        orEmpty(d.Tags),
+		Region:      nonNilRegion(region),
+		Image:       imageFor(d.Image),
+	}
+	if d.KernelID != 0 {
+		j.Kernel = &kernelJSON{ID: d.KernelID, Name: "fake kernel " + strconv.FormatInt(d.KernelID, 10), Version: "fake"}
+	}
+	if d.BackupsEnabled && d.BackupPolicy != nil {
+		start := nextWindow(*d.BackupPolicy, now)
+		j.NextBackupWindow = &windowJSON{
+			Start: start.Format(timeLayout),
+			End:   start.Add(backupWindowHours * time.Hour).Format(timeLayout),
+		}
+	}
+	return j
+}
+
+const (
+	backupWindowHours = 4
+	dailyRetention    = 7
+	weeklyRetention   = 28
+)
+
+// imageFor turns the stored image reference into an image object. Slugs get a
+// stable made-up ID because typed clients expect every image to have one.
+func imageFor(ref string) imageJSON {
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		return imageJSON{ID: id, Name: "image " + ref, Distribution: "Unknown", Type: "backup"}
+	}
+	h := fnv.New32a()
+	h.Write([]byte(ref))
+	slug := ref
+	return imageJSON{ID: 10_000_000 + int64(h.Sum32()%10_000_000), Name: ref, Slug: &slug,
+		Distribution: "Unknown", Public: true, Type: "base"}
+}
+
+var weekdays = []string{"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}
+
+// nextWindow is the start of the first backup window after now, in UTC.
+func nextWindow(p BackupPolicy, now time.Time) time.Time {
+	now = now.UTC()
+	day := time.Date(now.Year(), now.Month(), now.Day(), p.Hour, 0, 0, 0, time.UTC)
+	for i := 0; i < 8; i++ {
+		t := day.AddDate(0, 0, i)
+		if !t.After(now) {
+			continue
+		}
+		if p.Plan == "weekly" && weekdays[t.Weekday()] != p.Weekday {
+			continue
+		}
+		return t
+	}
+	return day.AddDate(0, 0, 1)
+}
+
+type policyJSON struct {
+	Plan                string `json:"plan"`
+	Weekday             string `json:"weekday,omitempty"`
+	Hour                int    `json:"hour"`
+	WindowLengthHours   int    `json:"window_length_hours"`
+	RetentionPeriodDays int    `json:"retention_period_days"`
+}
+
+type dropletPolicyJSON struct {
+	DropletID        int64       `json:"droplet_id"`
+	BackupEnabled    bool        `json:"backup_enabled"`
+	BackupPolicy     *policyJSON `json:"backup_policy,omitempty"`
+	NextBackupWindow *windowJSON `json:"next_backup_window"`
+}
+
+func (d Droplet) policyJSON(now time.Time) dropletPolicyJSON {
+	j := dropletPolicyJSON{DropletID: d.ID, BackupEnabled: d.BackupsEnabled}
+	if d.BackupsEnabled && d.BackupPolicy != nil {
+		p := d.BackupPolicy
+		retention := dailyRetention
+		if p.Plan == "weekly" {
+			retention = weeklyRetention
+		}
+		j.BackupPolicy = &policyJSON{Plan: p.Plan, Weekday: p.Weekday, Hour: p.Hour,
+			WindowLengthHours: backupWindowHours, RetentionPeriodDays: retention}
+		j.NextBackupWindow = d.toJSON(false, now).NextBackupWindow
+	}
+	return j
+}

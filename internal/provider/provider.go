@@ -26,9 +26,9 @@ import (
 )
 
 var (
-	_ provider.Provider                   = (*GradientProvider)(nil)
-	_ provider.ProviderWithActions        = (*GradientProvider)(nil)
-	_ provider.ProviderWithListResources  = (*GradientProvider)(nil)
+	_ provider.Provider                  = (*GradientProvider)(nil)
+	_ provider.ProviderWithActions       = (*GradientProvider)(nil)
+	_ provider.ProviderWithListResources = (*GradientProvider)(nil)
 )
 
 // Provider defaults, documented in the schema.

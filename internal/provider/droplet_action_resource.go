@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -55,9 +56,13 @@ type dropletActionModel struct {
 	DropletID types.Int64  `tfsdk:"droplet_id"`
 	Type      types.String `tfsdk:"type"`
 	actionParams
-	Triggers types.Map      `tfsdk:"triggers"`
-	Wait     types.Bool     `tfsdk:"wait"`
-	Timeouts timeouts.Value `tfsdk:"timeouts"`
+	Triggers      types.Map      `tfsdk:"triggers"`
+	Wait          types.Bool     `tfsdk:"wait"`
+	PowerOffAfter types.String   `tfsdk:"power_off_after"`
+	Timeouts      timeouts.Value `tfsdk:"timeouts"`
+	// PowerOffFallback and PowerOffActionID record whether the shutdown fallback ran.
+	PowerOffFallback types.Bool   `tfsdk:"power_off_fallback"`
+	PowerOffActionID types.String `tfsdk:"power_off_action_id"`
 	actionState
 }
 
@@ -67,6 +72,7 @@ type actionIdentityModel struct {
 
 // replacingAttributes are the arguments whose change means a new action: all but wait and
 // timeouts.
+// power_off_after only matters while the action runs, so it too changes in place.
 var replacingAttributes = []string{"droplet_id", "type", "image", "size", "disk", "name", "kernel", "backup_policy", "triggers"}
 
 func (r *DropletActionResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -101,6 +107,20 @@ func (r *DropletActionResource) Schema(ctx context.Context, _ resource.SchemaReq
 			Default:             booldefault.StaticBool(true),
 			MarkdownDescription: "Whether to wait for the action to finish. When `false`, the apply goes on once the action is initiated, and `status` shows `in-progress` until a refresh reads it again. Defaults to `true`. Changing it updates the state only.",
 		},
+	}
+	attrs["power_off_after"] = schema.StringAttribute{
+		Optional:            true,
+		MarkdownDescription: powerOffAfterDescription + " Changing it updates the state only.",
+	}
+	attrs["power_off_fallback"] = schema.BoolAttribute{
+		Computed:            true,
+		MarkdownDescription: "Whether the `power_off_after` fallback had to power the droplet off.",
+		PlanModifiers:       []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()},
+	}
+	attrs["power_off_action_id"] = schema.StringAttribute{
+		Computed:            true,
+		MarkdownDescription: "ID of the `power_off` action the fallback ran; null when it did not run.",
+		PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 	}
 	for k, v := range resourceParamAttributes() {
 		attrs[k] = v
@@ -182,6 +202,7 @@ func (r *DropletActionResource) ValidateConfig(ctx context.Context, req resource
 		return
 	}
 	cfg.validate(ctx, cfg.Type, &resp.Diagnostics)
+	validatePowerOffAfter(cfg.Type, cfg.PowerOffAfter, cfg.Wait, &resp.Diagnostics)
 }
 
 func (r *DropletActionResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
@@ -253,6 +274,8 @@ func (r *DropletActionResource) Create(ctx context.Context, req resource.CreateR
 	ref.ActionID = act.ID
 	tflog.Info(ctx, "droplet action initiated", map[string]any{"action_id": act.ID, "type": typ, "droplet_id": ref.DropletID})
 
+	plan.PowerOffFallback = types.BoolValue(false)
+	plan.PowerOffActionID = types.StringNull()
 	// The ID goes into the state before the wait, so that a failed or interrupted wait
 	// leaves a recorded (tainted) action rather than an orphaned one.
 	plan.ID = types.StringValue(strconv.FormatInt(act.ID, 10))
@@ -272,6 +295,31 @@ func (r *DropletActionResource) Create(ctx context.Context, req resource.CreateR
 	}
 	if err != nil {
 		resp.Diagnostics.AddError(waitFailureSummary(err), errorDetail(ref, err))
+		return
+	}
+	r.powerOffFallback(ctx, &plan, resp)
+}
+
+// powerOffFallback powers the droplet off when a completed shutdown left it on longer than
+// power_off_after.
+func (r *DropletActionResource) powerOffFallback(ctx context.Context, plan *dropletActionModel, resp *resource.CreateResponse) {
+	grace, err := parsePowerOffAfter(plan.PowerOffAfter)
+	if err != nil || grace == 0 || plan.Type.ValueString() != string(client.ActionShutdown) {
+		return
+	}
+	dropletID := plan.DropletID.ValueInt64()
+	pa, err := r.client.EnsureOff(ctx, dropletID, grace, func(a *client.Action) {
+		plan.PowerOffFallback = types.BoolValue(true)
+		plan.PowerOffActionID = types.StringValue(strconv.FormatInt(a.ID, 10))
+		resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	})
+	ref := actionRef{Type: string(client.ActionPowerOff), DropletID: dropletID}
+	if pa != nil {
+		ref.ActionID = pa.ID
+		tflog.Info(ctx, "shutdown left the droplet on; powered it off", map[string]any{"droplet_id": dropletID, "power_off_action_id": pa.ID})
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Power-off fallback failed", errorDetail(ref, err))
 	}
 }
 
@@ -336,6 +384,9 @@ func (r *DropletActionResource) Read(ctx context.Context, req resource.ReadReque
 	if state.Disk.IsNull() {
 		state.Disk = types.BoolValue(false)
 	}
+	if state.PowerOffFallback.IsNull() {
+		state.PowerOffFallback = types.BoolValue(false)
+	}
 	if state.Timeouts.Object.IsNull() {
 		state.Timeouts = timeouts.Value{Object: types.ObjectNull(state.Timeouts.AttributeTypes(ctx))}
 	}
@@ -372,6 +423,7 @@ func (r *DropletActionResource) ImportState(ctx context.Context, req resource.Im
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("wait"), true)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("disk"), false)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("power_off_fallback"), false)...)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, []byte("true"))...)
 	if resp.Identity != nil {
 		resp.Diagnostics.Append(resp.Identity.Set(ctx, actionIdentityModel{ID: types.StringValue(id)})...)

@@ -1,0 +1,45 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// EnsureOff follows DigitalOcean's advice for turning a droplet off: a shutdown only
+// issues the command, so after a completed shutdown the droplet is given grace to reach
+// "off"; if it has not, a power_off is initiated and waited for. It returns the power_off
+// action when one ran, and nil when the droplet turned off by itself. onInitiated, when
+// set, sees the power_off action as soon as it exists.
+func (c *Client) EnsureOff(ctx context.Context, dropletID int64, grace time.Duration, onInitiated func(*Action)) (*Action, error) {
+	deadline := time.Now().Add(grace)
+	for attempt := 0; ; attempt++ {
+		d, _, err := c.GetDroplet(ctx, dropletID)
+		if err != nil {
+			return nil, fmt.Errorf("reading droplet %d to see whether the shutdown turned it off: %w", dropletID, err)
+		}
+		if d.Status == DropletOff {
+			return nil, nil
+		}
+		wait := min(c.pollInterval(attempt), time.Until(deadline))
+		if wait <= 0 {
+			break
+		}
+		if err := c.sleep(ctx, wait); err != nil {
+			return nil, fmt.Errorf("waiting for droplet %d to turn off: %w", dropletID, err)
+		}
+	}
+	c.debug(ctx, "droplet not off after shutdown; powering off", map[string]any{"droplet_id": dropletID, "grace": grace.String()})
+	a, _, err := c.Initiate(ctx, dropletID, ActionRequest{Type: ActionPowerOff})
+	if err != nil {
+		return nil, err
+	}
+	if onInitiated != nil {
+		onInitiated(a)
+	}
+	final, err := c.WaitForAction(ctx, a.ID, nil)
+	if final != nil {
+		a = final
+	}
+	return a, err
+}

@@ -304,7 +304,9 @@ func TestValidation(t *testing.T) {
 	covered := map[string]bool{}
 	for _, c := range valid {
 		var b struct{ Type string }
-		json.Unmarshal([]byte(c.body), &b)
+		if err := json.Unmarshal([]byte(c.body), &b); err != nil {
+			t.Fatalf("case body: %v", err)
+		}
 		covered[b.Type] = true
 	}
 	for _, info := range client.ActionTypes() {
@@ -788,7 +790,9 @@ func TestPagination(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	var wrapped page
-	json.NewDecoder(resp.Body).Decode(&wrapped)
+	if err := json.NewDecoder(resp.Body).Decode(&wrapped); err != nil {
+		t.Fatalf("decoding response: %v", err)
+	}
 	if !strings.HasPrefix(wrapped.Links.Pages["next"], ts.URL+"/") {
 		t.Errorf("wrapped handler link %q does not use %s", wrapped.Links.Pages["next"], ts.URL)
 	}
@@ -1221,7 +1225,7 @@ func TestRequestLogAndStats(t *testing.T) {
 	d := s.AddDroplet(fakeapi.Droplet{})
 	path := fmt.Sprintf("/v2/droplets/%d/actions", d.ID)
 
-	send(httpClient, s, "POST", path, `{"type":"reboot"}`, "wrong")
+	_, _ = send(httpClient, s, "POST", path, `{"type":"reboot"}`, "wrong")
 	call(t, s, "POST", path, `{"type":"reboot","x":1}`).want(t, 422)
 	a := initiate(t, s, d.ID, `{"type":"reboot"}`)
 	call(t, s, "POST", path, `{"type":"reboot"}`).want(t, 422)

@@ -162,7 +162,7 @@ func resetConn(w http.ResponseWriter) {
 	if hj, ok := w.(http.Hijacker); ok {
 		if conn, _, err := hj.Hijack(); err == nil {
 			if tc, ok := conn.(*net.TCPConn); ok {
-				tc.SetLinger(0)
+				_ = tc.SetLinger(0) // best effort: a plain close still ends the exchange
 			}
 			conn.Close()
 			return

@@ -85,12 +85,3 @@ func nonNil(s []string) []string {
 	}
 	return s
 }
-
-// unknownActionState is the planned value of the computed attributes of a new action.
-func unknownActionState() actionState {
-	return actionState{
-		Status: types.StringUnknown(), StartedAt: types.StringUnknown(), CompletedAt: types.StringUnknown(),
-		ResourceID: types.Int64Unknown(), ResourceType: types.StringUnknown(), RegionSlug: types.StringUnknown(),
-		Region: types.ObjectUnknown(regionAttrTypes),
-	}
-}

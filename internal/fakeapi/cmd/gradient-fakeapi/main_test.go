@@ -80,7 +80,9 @@ func TestServesUntilSignalled(t *testing.T) {
 		if resp.StatusCode != 200 {
 			t.Fatalf("GET %s: %d", path, resp.StatusCode)
 		}
-		json.NewDecoder(resp.Body).Decode(v)
+		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+			t.Fatalf("decoding response: %v", err)
+		}
 	}
 	var d struct {
 		Droplet struct {

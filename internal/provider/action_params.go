@@ -215,7 +215,7 @@ func paramDescription(p client.Param) string {
 		}
 		uses = append(uses, fmt.Sprintf("`%s` (%s): %s", t.Type, req, spec.Doc))
 	}
-	return "Taken by " + strings.Join(uses, "; ") + " Any other type rejects it at plan time."
+	return "Taken by " + strings.Join(uses, " ") + " Any other type rejects it at plan time."
 }
 
 // typeDescription documents the type attribute from the action-type table.

@@ -36,7 +36,10 @@ var (
 )
 
 // defaultCreateTimeout is long enough for a snapshot or a disk resize of a large droplet.
-const defaultCreateTimeout = 60 * time.Minute
+const (
+	defaultCreateTimeout     = 60 * time.Minute
+	defaultCreateTimeoutText = "60m"
+)
 
 // privateImported marks a resource adopted by import: the API does not report an action's
 // parameters, so the first plan after an import adopts them from the configuration instead
@@ -130,13 +133,13 @@ func (r *DropletActionResource) Schema(ctx context.Context, _ resource.SchemaReq
 	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Runs one DigitalOcean droplet action when created and waits for it to finish. " +
-			"An action is an event: changing any argument but `wait` and `timeouts` runs a new action (the resource is replaced). " +
+			"An action is an event: changing any argument but `wait`, `power_off_after` and `timeouts` runs a new action (the resource is replaced). " +
 			"Destroying the resource only removes it from the state; it makes no API call and undoes nothing.",
 		Attributes: attrs,
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{
 				Create:            true,
-				CreateDescription: fmt.Sprintf("How long to wait for the action to finish, such as `90m`. Defaults to `%s`. When it runs out, the action goes on at DigitalOcean and its ID stays in the state.", defaultCreateTimeout),
+				CreateDescription: "How long to wait for the action to finish, such as `90m`. Defaults to `"+defaultCreateTimeoutText+"`. When it runs out, the action goes on at DigitalOcean and its ID stays in the state.",
 			}),
 		},
 	}
@@ -366,6 +369,11 @@ func (r *DropletActionResource) Read(ctx context.Context, req resource.ReadReque
 	ref := actionRef{ActionID: id, Type: state.Type.ValueString(), DropletID: state.DropletID.ValueInt64()}
 	a, _, err := r.client.GetAction(ctx, id)
 	switch {
+	case client.IsNotFound(err) && state.Type.IsNull():
+		// Right after an import nothing is known yet: the ID names no action.
+		resp.Diagnostics.AddError("Cannot import droplet action",
+			fmt.Sprintf("DigitalOcean has no action %d visible to this token.", id))
+		return
 	case client.IsNotFound(err):
 		// An action is history: dropping it from the state would make the next apply run
 		// it again.

@@ -423,6 +423,13 @@ func TestAccDropletAction_import(t *testing.T) {
 				ImportStateId: "not-a-number",
 				ExpectError:   regexp.MustCompile(`Import a droplet action by its numeric action ID`),
 			},
+			{
+				Config:        cfg,
+				ResourceName:  "gradient_droplet_action.r",
+				ImportState:   true,
+				ImportStateId: "999999999",
+				ExpectError:   regexp.MustCompile(`DigitalOcean has no action 999999999`),
+			},
 		},
 		CheckDestroy: func(*terraform.State) error {
 			if n := api.Stats().InitiateAttempts[d.ID]; n != 1 {

@@ -91,7 +91,7 @@ func (a *DropletActionAction) Schema(ctx context.Context, _ action.SchemaRequest
 		},
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.BlockWithOpts(ctx, timeouts.Opts{
-				InvokeDescription: "How long to wait for the action, such as `30m`. Defaults to `"+defaultCreateTimeoutText+"`. When it runs out, the action goes on at DigitalOcean.",
+				InvokeDescription: "How long to wait for the action, such as `30m`. Defaults to `" + defaultCreateTimeoutText + "`. When it runs out, the action goes on at DigitalOcean.",
 			}),
 		},
 	}

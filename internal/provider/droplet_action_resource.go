@@ -139,7 +139,7 @@ func (r *DropletActionResource) Schema(ctx context.Context, _ resource.SchemaReq
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{
 				Create:            true,
-				CreateDescription: "How long to wait for the action to finish, such as `90m`. Defaults to `"+defaultCreateTimeoutText+"`. When it runs out, the action goes on at DigitalOcean and its ID stays in the state.",
+				CreateDescription: "How long to wait for the action to finish, such as `90m`. Defaults to `" + defaultCreateTimeoutText + "`. When it runs out, the action goes on at DigitalOcean and its ID stays in the state.",
 			}),
 		},
 	}

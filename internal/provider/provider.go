@@ -177,7 +177,7 @@ func (p *GradientProvider) Configure(ctx context.Context, req provider.Configure
 }
 
 func (p *GradientProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{NewDropletActionResource}
+	return []func() resource.Resource{NewDropletActionResource, NewDropletBulkActionResource}
 }
 
 func (p *GradientProvider) DataSources(context.Context) []func() datasource.DataSource {
@@ -185,11 +185,11 @@ func (p *GradientProvider) DataSources(context.Context) []func() datasource.Data
 }
 
 func (p *GradientProvider) Actions(context.Context) []func() action.Action {
-	return nil
+	return []func() action.Action{NewDropletActionAction}
 }
 
 func (p *GradientProvider) ListResources(context.Context) []func() list.ListResource {
-	return nil
+	return []func() list.ListResource{NewDropletActionListResource}
 }
 
 func firstNonEmpty(vs ...string) string {

@@ -1,0 +1,464 @@
+package provider
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/listplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
+)
+
+var (
+	_ resource.ResourceWithConfigure      = (*DropletBulkActionResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*DropletBulkActionResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*DropletBulkActionResource)(nil)
+)
+
+// maxConcurrentBulkWaits bounds how many actions of one bulk action are polled at once.
+// Every poll draws on the token's rate budget of 250 requests a minute, shared with the
+// rest of the run; the actions themselves run in parallel at DigitalOcean whatever this
+// is, so a later wait mostly finds its action already done at its first read.
+const maxConcurrentBulkWaits = 8
+
+// NewDropletBulkActionResource returns the gradient_droplet_bulk_action resource.
+func NewDropletBulkActionResource() resource.Resource { return &DropletBulkActionResource{} }
+
+// DropletBulkActionResource runs one action on every droplet carrying a tag, with one API
+// call, and records the action started on each droplet.
+type DropletBulkActionResource struct {
+	client *client.Client
+}
+
+type dropletBulkActionModel struct {
+	ID       types.String   `tfsdk:"id"`
+	TagName  types.String   `tfsdk:"tag_name"`
+	Type     types.String   `tfsdk:"type"`
+	Name     types.String   `tfsdk:"name"`
+	Triggers types.Map      `tfsdk:"triggers"`
+	Wait     types.Bool     `tfsdk:"wait"`
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
+	Actions  types.List     `tfsdk:"actions"`
+}
+
+type bulkActionEntry struct {
+	ID          types.String `tfsdk:"id"`
+	DropletID   types.Int64  `tfsdk:"droplet_id"`
+	Status      types.String `tfsdk:"status"`
+	StartedAt   types.String `tfsdk:"started_at"`
+	CompletedAt types.String `tfsdk:"completed_at"`
+}
+
+var bulkActionEntryAttrTypes = map[string]attr.Type{
+	"id":           types.StringType,
+	"droplet_id":   types.Int64Type,
+	"status":       types.StringType,
+	"started_at":   types.StringType,
+	"completed_at": types.StringType,
+}
+
+func bulkEntryFrom(a *client.Action) bulkActionEntry {
+	return bulkActionEntry{
+		ID:          types.StringValue(strconv.FormatInt(a.ID, 10)),
+		DropletID:   types.Int64Value(a.ResourceID),
+		Status:      types.StringValue(string(a.Status)),
+		StartedAt:   timeString(a.StartedAt),
+		CompletedAt: timeString(a.CompletedAt),
+	}
+}
+
+// bulkActionID is the resource ID: every action ID, ascending, joined by commas. Action IDs
+// are unique across DigitalOcean, so the ID names exactly the actions this run started.
+func bulkActionID(acts []client.Action) string {
+	ids := make([]int64, len(acts))
+	for i, a := range acts {
+		ids[i] = a.ID
+	}
+	slices.Sort(ids)
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(parts, ",")
+}
+
+func (m *dropletBulkActionModel) setActions(ctx context.Context, acts []client.Action) diag.Diagnostics {
+	entries := make([]bulkActionEntry, len(acts))
+	for i := range acts {
+		entries[i] = bulkEntryFrom(&acts[i])
+	}
+	return m.setEntries(ctx, entries)
+}
+
+func (m *dropletBulkActionModel) setEntries(ctx context.Context, entries []bulkActionEntry) diag.Diagnostics {
+	l, diags := types.ListValueFrom(ctx, types.ObjectType{AttrTypes: bulkActionEntryAttrTypes}, entries)
+	m.Actions = l
+	return diags
+}
+
+func (m *dropletBulkActionModel) entries(ctx context.Context) ([]bulkActionEntry, diag.Diagnostics) {
+	var entries []bulkActionEntry
+	diags := m.Actions.ElementsAs(ctx, &entries, false)
+	return entries, diags
+}
+
+func (r *DropletBulkActionResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_droplet_bulk_action"
+}
+
+func (r *DropletBulkActionResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	replace := []planmodifier.String{stringplanmodifier.RequiresReplace()}
+	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Runs one DigitalOcean droplet action on every droplet carrying a tag, with a single API call, and waits for all of them to finish. " +
+			"Only the types DigitalOcean accepts by tag are allowed; for any other, use `gradient_droplet_action` with `for_each` over the droplets. " +
+			"The set of droplets is whatever carries the tag when the resource is created: droplets tagged later are not acted on until the resource is replaced. " +
+			"Changing any argument but `wait` and `timeouts` runs the action again on every droplet carrying the tag (the resource is replaced). " +
+			"Destroying the resource only removes it from the state; it makes no API call and undoes nothing. " +
+			"The resource cannot be imported: a bulk action is not one object at DigitalOcean, only the actions it started on each droplet, which `gradient_droplet_action` imports one by one.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed: true,
+				MarkdownDescription: "The IDs of the actions this resource started, in ascending order, joined by commas, such as `1001,1002,1003`. " +
+					"Action IDs are unique across DigitalOcean, so the ID names exactly this run.",
+				PlanModifiers: keep,
+			},
+			"tag_name": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "The tag whose droplets to act on. It is an error when no droplet carries it.",
+				PlanModifiers:       replace,
+				Validators:          []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`\S`), "must not be empty or blank")},
+			},
+			"type": schema.StringAttribute{
+				Required: true,
+				MarkdownDescription: typeDescription(true) +
+					"\nOther action types cannot be run by tag and are refused at plan time.",
+				PlanModifiers: replace,
+			},
+			"name": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Name of each snapshot image, for `type = \"snapshot\"` only; any other type rejects it at plan time. " +
+					"DigitalOcean picks a name when it is not set.",
+				PlanModifiers: replace,
+				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"triggers": schema.MapAttribute{
+				Optional:            true,
+				ElementType:         types.StringType,
+				MarkdownDescription: "Arbitrary values; any change runs the action again on every droplet carrying the tag (the resource is replaced), like `triggers_replace` of `terraform_data`.",
+				PlanModifiers:       []planmodifier.Map{mapplanmodifier.RequiresReplace()},
+			},
+			"wait": schema.BoolAttribute{
+				Optional:            true,
+				Computed:            true,
+				Default:             booldefault.StaticBool(true),
+				MarkdownDescription: "Whether to wait for every action to finish. When `false`, the apply goes on once the actions are initiated, and each `status` shows `in-progress` until a refresh reads it again. Defaults to `true`. Changing it updates the state only.",
+			},
+			"actions": schema.ListNestedAttribute{
+				Computed:            true,
+				MarkdownDescription: "The action started on each droplet carrying the tag, one per droplet, ordered by droplet ID.",
+				PlanModifiers:       []planmodifier.List{listplanmodifier.UseStateForUnknown()},
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"id":           schema.StringAttribute{Computed: true, MarkdownDescription: "The action's ID, as DigitalOcean numbers it."},
+						"droplet_id":   schema.Int64Attribute{Computed: true, MarkdownDescription: "ID of the droplet the action runs on."},
+						"status":       schema.StringAttribute{Computed: true, MarkdownDescription: descStatus},
+						"started_at":   schema.StringAttribute{Computed: true, MarkdownDescription: descStartedAt},
+						"completed_at": schema.StringAttribute{Computed: true, MarkdownDescription: descCompletedAt},
+					},
+				},
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{
+				Create:            true,
+				CreateDescription: "How long to wait for every action to finish, such as `90m`. Defaults to `" + defaultCreateTimeoutText + "`. When it runs out, the actions go on at DigitalOcean and their IDs stay in the state.",
+			}),
+		},
+	}
+}
+
+func (r *DropletBulkActionResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	pd, problem := configureData(req.ProviderData)
+	if problem != "" {
+		resp.Diagnostics.AddError("Unexpected provider data", problem)
+		return
+	}
+	if pd != nil {
+		r.client = pd.client
+	}
+}
+
+// ValidateConfig refuses, before any API call, what the by-tag endpoint would refuse: a
+// type it does not run and a parameter it does not take.
+func (r *DropletBulkActionResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var cfg dropletBulkActionModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() || cfg.Type.IsNull() || cfg.Type.IsUnknown() {
+		return
+	}
+	typ := cfg.Type.ValueString()
+	info, ok := client.LookupActionType(client.ActionType(typ))
+	switch {
+	case !ok:
+		resp.Diagnostics.AddAttributeError(path.Root("type"), "Unknown action type",
+			fmt.Sprintf("%q is not a droplet action type. Action types that run by tag: %s.", typ, strings.Join(client.BulkActionTypeNames(), ", ")))
+		return
+	case !info.Bulk:
+		resp.Diagnostics.AddAttributeError(path.Root("type"), "Action type cannot run by tag",
+			fmt.Sprintf("DigitalOcean does not run %q on the droplets of a tag. Action types that run by tag: %s. "+
+				"To run %q on several droplets, use gradient_droplet_action with for_each over their IDs.", typ, strings.Join(client.BulkActionTypeNames(), ", "), typ))
+		return
+	}
+	if info.Type != client.ActionSnapshot && !cfg.Name.IsNull() {
+		resp.Diagnostics.AddAttributeError(path.Root("name"), "Argument not taken by this action type",
+			fmt.Sprintf("name is not an argument of type %q: by tag, only snapshot takes a name (for the snapshot images).", typ))
+	}
+}
+
+func (r *DropletBulkActionResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || !req.State.Raw.IsNull() {
+		return
+	}
+	var typ types.String
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("type"), &typ)...)
+	if typ.IsNull() || typ.IsUnknown() {
+		return
+	}
+	if info, ok := client.LookupActionType(client.ActionType(typ.ValueString())); ok && info.Warning != "" {
+		resp.Diagnostics.AddWarning("Irreversible droplet action", info.Warning+" It applies to every droplet carrying the tag.")
+	}
+}
+
+func (r *DropletBulkActionResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan dropletBulkActionModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Create(ctx, defaultCreateTimeout)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	tag := plan.TagName.ValueString()
+	areq := client.ActionRequest{Type: client.ActionType(plan.Type.ValueString()), Name: plan.Name.ValueString()}
+	acts, _, err := r.client.InitiateByTag(ctx, tag, areq)
+	if err != nil {
+		resp.Diagnostics.AddError("Droplet bulk action not started", bulkInitiateDetail(tag, string(areq.Type), err))
+		return
+	}
+	if len(acts) == 0 {
+		resp.Diagnostics.AddAttributeError(path.Root("tag_name"), "No droplet carries the tag",
+			fmt.Sprintf("DigitalOcean started no %s action: no droplet carries the tag %q.", areq.Type, tag))
+		return
+	}
+	slices.SortFunc(acts, func(a, b client.Action) int {
+		return cmp.Or(cmp.Compare(a.ResourceID, b.ResourceID), cmp.Compare(a.ID, b.ID))
+	})
+	tflog.Info(ctx, "droplet bulk action initiated", map[string]any{"tag": tag, "type": areq.Type, "actions": bulkActionID(acts)})
+
+	// Every ID goes into the state before the wait, so that a failed or interrupted wait
+	// leaves recorded (tainted) actions rather than orphaned ones.
+	plan.ID = types.StringValue(bulkActionID(acts))
+	resp.Diagnostics.Append(plan.setActions(ctx, acts)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || !plan.Wait.ValueBool() {
+		return
+	}
+
+	errs := r.waitAll(ctx, acts)
+	resp.Diagnostics.Append(plan.setActions(ctx, acts)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	if summary, detail, failed := bulkOutcome(tag, string(areq.Type), acts, errs); failed {
+		resp.Diagnostics.AddError(summary, detail)
+	}
+}
+
+// waitAll waits for every action at once, up to maxConcurrentBulkWaits polling at a time.
+// It updates acts in place with the last status read and returns each action's wait error.
+func (r *DropletBulkActionResource) waitAll(ctx context.Context, acts []client.Action) []error {
+	errs := make([]error, len(acts))
+	sem := make(chan struct{}, maxConcurrentBulkWaits)
+	var wg sync.WaitGroup
+	for i := range acts {
+		wg.Go(func() {
+			a := &acts[i]
+			select {
+			case sem <- struct{}{}:
+				defer func() { <-sem }()
+			case <-ctx.Done():
+				errs[i] = &client.WaitError{ActionID: a.ID, Last: a, Err: ctx.Err()}
+				return
+			}
+			final, err := r.client.WaitForAction(ctx, a.ID, progressLogger(ctx, a))
+			if final != nil {
+				*a = *final
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	return errs
+}
+
+// bulkInitiateDetail explains why the by-tag call failed. The call is all or nothing, so
+// in every case no action was started.
+func bulkInitiateDetail(tag, typ string, err error) string {
+	switch {
+	case client.IsNotFound(err):
+		return fmt.Sprintf("Tag:  %s\nType: %s\n\n%s\n\nNo droplet carries the tag %q, or the tag does not exist: nothing was started.", tag, typ, err, tag)
+	case client.IsPendingEvent(err):
+		return fmt.Sprintf("Tag:  %s\nType: %s\n\n%s\n\nAt least one droplet carrying the tag has an action in progress, and DigitalOcean starts a bulk action only when none has: nothing was started. "+
+			"Order this resource after other actions on those droplets with depends_on, and run again.", tag, typ, err)
+	}
+	return errorDetail(actionRef{Type: typ, Tag: tag}, err)
+}
+
+// bulkOutcome sorts the actions by how their waits ended and, when any did not complete,
+// builds one diagnostic that names every action and droplet by outcome.
+func bulkOutcome(tag, typ string, acts []client.Action, errs []error) (summary, detail string, failed bool) {
+	var completed, errored, running, unread []string
+	var stopped error
+	for i := range acts {
+		a, err := &acts[i], errs[i]
+		line := fmt.Sprintf("  action %d on droplet %d", a.ID, a.ResourceID)
+		var fail *client.ActionFailedError
+		switch {
+		case err == nil:
+			completed = append(completed, line)
+		case errors.As(err, &fail):
+			errored = append(errored, line)
+		case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+			running = append(running, line)
+			stopped = cmp.Or(stopped, err)
+		default:
+			unread = append(unread, line+": "+err.Error())
+		}
+	}
+	if len(completed) == len(acts) {
+		return "", "", false
+	}
+
+	switch {
+	case len(errored) > 0:
+		summary = "Droplet bulk action failed"
+	case errors.Is(stopped, context.DeadlineExceeded):
+		summary = "Timed out waiting for droplet bulk action"
+	case stopped != nil:
+		summary = "Stopped waiting for droplet bulk action"
+	default:
+		summary = "Could not read droplet action status"
+	}
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "Tag:  %s\nType: %s\n", tag, typ)
+	group := func(title string, lines []string) {
+		if len(lines) > 0 {
+			fmt.Fprintf(&b, "\n%s (%d of %d):\n%s\n", title, len(lines), len(acts), strings.Join(lines, "\n"))
+		}
+	}
+	group("Errored", errored)
+	group("Still in progress when the provider stopped waiting", running)
+	group("Status unknown, reading it failed", unread)
+	group("Completed", completed)
+
+	b.WriteString("\nEvery action ID is in the state and Terraform marks the resource tainted, so the next apply runs the action again on every droplet carrying the tag")
+	if len(completed) > 0 {
+		b.WriteString(", including those where it completed")
+	}
+	b.WriteString(". ")
+	if len(errored) > 0 {
+		b.WriteString("To retry only the droplets where it errored, run gradient_droplet_action on them instead. ")
+	}
+	if len(running)+len(unread) > 0 {
+		b.WriteString("The actions not known to have finished go on at DigitalOcean: the provider only stopped waiting for them. " +
+			"To adopt them instead of starting new ones, run `terraform untaint` on the resource: the next refresh reads their final status. ")
+	}
+	if errors.Is(stopped, context.DeadlineExceeded) {
+		b.WriteString("Raise timeouts.create to wait longer.")
+	}
+	return summary, strings.TrimSpace(b.String()), true
+}
+
+// Read refreshes the actions not yet finished. A completed or errored action never changes
+// again, and reading it anyway would cost one request per tagged droplet on every plan.
+func (r *DropletBulkActionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state dropletBulkActionModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	entries, d := state.entries(ctx)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	var missing []string
+	for i, e := range entries {
+		if client.ActionStatus(e.Status.ValueString()).Done() {
+			continue
+		}
+		id, err := strconv.ParseInt(e.ID.ValueString(), 10, 64)
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("actions").AtListIndex(i).AtName("id"), "Invalid action ID",
+				fmt.Sprintf("%q is not a numeric action ID.", e.ID.ValueString()))
+			return
+		}
+		a, _, err := r.client.GetAction(ctx, id)
+		switch {
+		case client.IsNotFound(err):
+			// An action is history: dropping it from the state would make the next apply
+			// run it again.
+			missing = append(missing, fmt.Sprintf("  action %d on droplet %d", id, e.DropletID.ValueInt64()))
+			continue
+		case err != nil:
+			resp.Diagnostics.AddError("Could not read droplet action",
+				errorDetail(actionRef{ActionID: id, Type: state.Type.ValueString(), DropletID: e.DropletID.ValueInt64(), Tag: state.TagName.ValueString()}, err))
+			return
+		}
+		entries[i] = bulkEntryFrom(a)
+	}
+	if len(missing) > 0 {
+		resp.Diagnostics.AddWarning("Droplet action not found",
+			fmt.Sprintf("DigitalOcean no longer reports these %s actions of the tag %q:\n%s\n\nThey stay in the state as last read; destroy the resource to forget them.",
+				state.Type.ValueString(), state.TagName.ValueString(), strings.Join(missing, "\n")))
+	}
+	resp.Diagnostics.Append(state.setEntries(ctx, entries)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *DropletBulkActionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	// Only wait and timeouts change in place; neither calls the API.
+	var plan dropletBulkActionModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *DropletBulkActionResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {
+	// Actions cannot be undone; destroying the resource only forgets them.
+}

@@ -262,20 +262,20 @@ func (c *Client) Initiate(ctx context.Context, dropletID int64, req ActionReques
 		case IsPendingEvent(err) && pendingWaits < c.cfg.MaxPendingWaits:
 			pendingWaits++
 			if werr := c.awaitRunningAction(ctx, dropletID); werr != nil {
-				return nil, resp, fmt.Errorf("%w (while waiting for the droplet's running action: %v)", err, werr)
+				return nil, resp, fmt.Errorf("%w (while waiting for the droplet's running action: %w)", err, werr)
 			}
 		case isAmbiguous(err) && ambiguousRetries < c.cfg.MaxRetries:
 			ambiguousRetries++
 			adopted, lerr := c.findStartedAction(ctx, dropletID, req.Type, sentAt)
 			if lerr != nil {
-				return nil, resp, fmt.Errorf("%w; the droplet's action history could not be read to tell whether DigitalOcean acted (%v): check the droplet before retrying", err, lerr)
+				return nil, resp, fmt.Errorf("%w; the droplet's action history could not be read to tell whether DigitalOcean acted (%w): check the droplet before retrying", err, lerr)
 			}
 			if adopted != nil {
 				c.debug(ctx, "adopted action found after an ambiguous initiate", map[string]any{"action_id": adopted.ID, "droplet_id": dropletID, "error": err.Error()})
 				return adopted, resp, nil
 			}
 			if werr := c.sleep(ctx, c.retryWait(ambiguousRetries, nil)); werr != nil {
-				return nil, resp, err
+				return nil, resp, fmt.Errorf("%w (stopped before retrying: %w)", err, werr)
 			}
 		default:
 			return nil, resp, err
@@ -336,6 +336,13 @@ func (c *Client) InitiateByTag(ctx context.Context, tag string, req ActionReques
 	}
 	if info, _ := LookupActionType(req.Type); !info.Bulk {
 		return nil, nil, &ValidationError{Param: "type", Message: fmt.Sprintf("action type %q cannot be initiated by tag; bulk types are %s", req.Type, strings.Join(BulkActionTypeNames(), ", "))}
+	}
+	// The by-tag endpoint takes the bare action for every bulk type but snapshot (which
+	// keeps its name): a backup_policy sent there would not apply.
+	for _, p := range req.SetParams() {
+		if req.Type != ActionSnapshot || p != ParamName {
+			return nil, nil, &ValidationError{Param: string(p), Message: fmt.Sprintf("action type %q takes no %s when initiated by tag", req.Type, p)}
+		}
 	}
 	body, err := json.Marshal(req)
 	if err != nil {

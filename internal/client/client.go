@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -249,10 +250,34 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	if c.cfg.Token == "" {
 		return nil, ErrNoToken
 	}
+	// An exhausted budget is reported at once, like the 429 that exhausted it, instead of
+	// stalling in the governor until the window frees up.
+	if reset, wait := c.gov.exhaustedFor(time.Now()); wait > c.cfg.MaxRateLimitWait {
+		return nil, &APIError{Method: method, Path: path, StatusCode: http.StatusTooManyRequests, ID: "too_many_requests",
+			Message: "the API rate limit is exhausted (as the API's rate-limit headers said); the request was not sent", RateReset: reset}
+	}
 	u := *c.base
 	u.Path = strings.TrimRight(u.Path, "/") + path
 	u.RawQuery = query.Encode()
 
+	// A read whose response body was cut short or is not JSON is asked again: the body is
+	// usually lost in transit, and a GET may be repeated. An initiate never is: the
+	// ambiguity goes back to Initiate.
+	for attempt := 0; ; attempt++ {
+		resp, lost, err := c.doOnce(ctx, method, path, u.String(), body, out, initiate)
+		if !lost || initiate || attempt >= c.cfg.MaxRetries {
+			return resp, err
+		}
+		c.debug(ctx, "retrying a read whose response was lost or malformed", map[string]any{"method": method, "path": path, "error": err.Error()})
+		if c.sleep(ctx, c.retryWait(attempt, nil)) != nil {
+			return resp, err
+		}
+	}
+}
+
+// doOnce makes one request, with retryablehttp's retries. lost reports a response whose
+// body could not be read or was not JSON.
+func (c *Client) doOnce(ctx context.Context, method, path, rawURL string, body []byte, out any, initiate bool) (_ *Response, lost bool, _ error) {
 	st := &attemptState{initiate: initiate}
 	ctx = context.WithValue(ctx, attemptKey, st)
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
@@ -266,9 +291,9 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	if body != nil {
 		raw = body
 	}
-	req, err := retryablehttp.NewRequestWithContext(ctx, method, u.String(), raw)
+	req, err := retryablehttp.NewRequestWithContext(ctx, method, rawURL, raw)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.cfg.Token)
 	req.Header.Set("Accept", "application/json")
@@ -279,10 +304,13 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 
 	hresp, err := c.rc.Do(req)
 	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, fmt.Errorf("%s %s: %w", method, path, ctxErr)
+		if hresp != nil {
+			_ = hresp.Body.Close()
 		}
-		return nil, &TransportError{Method: method, Path: path, Written: st.wrote.Load(), Err: err}
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, false, fmt.Errorf("%s %s: %w", method, path, ctxErr)
+		}
+		return nil, false, &TransportError{Method: method, Path: path, Written: st.wrote.Load(), Err: err}
 	}
 	defer hresp.Body.Close()
 	resp := &Response{StatusCode: hresp.StatusCode, RequestID: hresp.Header.Get("x-request-id"), Rate: rateFromHeader(hresp.Header)}
@@ -290,21 +318,25 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	data, err := io.ReadAll(io.LimitReader(hresp.Body, 16<<20))
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return resp, fmt.Errorf("%s %s: %w", method, path, ctxErr)
+			return resp, false, fmt.Errorf("%s %s: %w", method, path, ctxErr)
 		}
-		return resp, &TransportError{Method: method, Path: path, Written: true, Err: err}
+		return resp, true, &TransportError{Method: method, Path: path, Written: true, Err: err}
 	}
-	c.debug(ctx, "API response", map[string]any{"method": method, "path": path, "status": hresp.StatusCode, "request_id": resp.RequestID, "body": truncate(data, 4096)})
+	c.debug(ctx, "API response", map[string]any{"method": method, "path": path, "status": hresp.StatusCode, "request_id": resp.RequestID, "body": string(truncate(data, 4096))})
 
 	if hresp.StatusCode >= 400 {
-		return resp, c.apiError(method, path, hresp, data)
+		return resp, false, c.apiError(method, path, hresp, data)
 	}
 	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			return resp, &malformedError{path: path, err: err}
+		// Decode into a fresh value so that a failed attempt leaves nothing behind in out.
+		fresh := reflect.New(reflect.TypeOf(out).Elem())
+		if err := json.Unmarshal(data, fresh.Interface()); err != nil {
+			var syntax *json.SyntaxError
+			return resp, errors.As(err, &syntax), &malformedError{path: path, err: err}
 		}
+		reflect.ValueOf(out).Elem().Set(fresh.Elem())
 	}
-	return resp, nil
+	return resp, false, nil
 }
 
 func (c *Client) apiError(method, path string, hresp *http.Response, data []byte) error {
@@ -354,6 +386,9 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		}
 		return true, nil
 	case resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented:
+		if resp.StatusCode == http.StatusServiceUnavailable && rateLimitWait(resp.Header, time.Now()) > c.cfg.MaxRateLimitWait {
+			return false, nil
+		}
 		return !initiate, nil
 	}
 	return false, nil

@@ -75,6 +75,18 @@ func (g *Governor) Wait(ctx context.Context) error {
 	}
 }
 
+// exhaustedFor reports how long the budget stays exhausted: until the window resets when
+// no request is left, or until a 429's retry-after runs out. Pacing is not counted.
+func (g *Governor) exhaustedFor(now time.Time) (until time.Time, wait time.Duration) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	until = g.blockedUntil
+	if g.remaining == 0 && g.reset.After(until) {
+		until = g.reset
+	}
+	return until, until.Sub(now)
+}
+
 // Observe records the rate-limit figures of a response.
 func (g *Governor) Observe(status int, h http.Header, now time.Time) {
 	r := rateFromHeader(h)

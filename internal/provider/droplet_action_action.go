@@ -125,6 +125,15 @@ func (a *DropletActionAction) ValidateConfig(ctx context.Context, req action.Val
 				fmt.Sprintf("type %q cannot be initiated by tag. Bulk-eligible types are: %s.", info.Type, strings.Join(client.BulkActionTypeNames(), ", ")))
 		}
 	}
+	if !cfg.TagName.IsNull() {
+		// The by-tag endpoint takes the bare action; only a snapshot keeps its name.
+		for _, p := range client.AllParams {
+			if cfg.paramIsSet(p) && (p != client.ParamName || cfg.Type.ValueString() != string(client.ActionSnapshot)) {
+				resp.Diagnostics.AddAttributeError(path.Root(string(p)), "Argument not taken by tag",
+					fmt.Sprintf("%s cannot be sent with tag_name: the by-tag endpoint takes no parameters except a snapshot's name.", p))
+			}
+		}
+	}
 	if !cfg.TagName.IsNull() && !cfg.PowerOffAfter.IsNull() {
 		resp.Diagnostics.AddAttributeError(path.Root("power_off_after"), "Conflicting arguments", "power_off_after works with droplet_id only.")
 	}

@@ -155,6 +155,7 @@ func TestAccDropletActionAction_validation(t *testing.T) {
 		cfg string
 		err string
 	}{
+		"policy by tag":        {"tag_name = \"web\"\n    type = \"enable_backups\"\n    backup_policy = { plan = \"daily\" }", `backup_policy cannot be sent with tag_name`},
 		"non-bulk type by tag": {"tag_name = \"web\"\n    type = \"resize\"\n    size = \"s-2vcpu-4gb\"", `type "resize" cannot be initiated by tag`},
 		"both targets":         {fmt.Sprintf("droplet_id = %d\n    tag_name = \"web\"\n    type = \"power_off\"", d.ID), `Invalid Attribute Combination`},
 		"no target":            {"type = \"reboot\"", `(?s)Missing Attribute Configuration.*droplet_id.*tag_name`},

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
@@ -51,4 +52,34 @@ func (c *Client) pollInterval(attempt int) time.Duration {
 		}
 	}
 	return d
+}
+
+// WaitForActions waits for several actions at once, at most concurrency polling at a
+// time: the governor keeps the reads within the rate budget, and the bound keeps a large
+// tag from opening hundreds of connections. Each element of acts is updated in place with
+// the last status read; errs[i] is WaitForAction's error for acts[i], nil when it
+// completed. onProgress, when set, may be called from several goroutines at once.
+func (c *Client) WaitForActions(ctx context.Context, acts []Action, concurrency int, onProgress func(*Action)) []error {
+	errs := make([]error, len(acts))
+	sem := make(chan struct{}, max(concurrency, 1))
+	var wg sync.WaitGroup
+	for i := range acts {
+		wg.Go(func() {
+			a := &acts[i]
+			select {
+			case sem <- struct{}{}:
+				defer func() { <-sem }()
+			case <-ctx.Done():
+				errs[i] = &WaitError{ActionID: a.ID, Last: a, Err: ctx.Err()}
+				return
+			}
+			final, err := c.WaitForAction(ctx, a.ID, onProgress)
+			if final != nil {
+				*a = *final
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	return errs
 }

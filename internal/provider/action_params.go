@@ -27,6 +27,13 @@ type actionParams struct {
 	BackupPolicy types.Object `tfsdk:"backup_policy"`
 }
 
+// Descriptions of backup_policy's attributes, for the resource's and the action's schemas.
+const (
+	descBackupPlan    = "`daily` or `weekly`."
+	descBackupWeekday = "Day of a weekly backup: `SUN`, `MON`, `TUE`, `WED`, `THU`, `FRI` or `SAT`. Required with a weekly plan; not taken by a daily one." //nolint:gosec // G101 misreads documentation text as a credential
+	descBackupHour    = "UTC hour the 4-hour backup window starts: `0`, `4`, `8`, `12`, `16` or `20`."
+)
+
 type backupPolicyModel struct {
 	Plan    types.String `tfsdk:"plan"`
 	Weekday types.String `tfsdk:"weekday"`
@@ -72,7 +79,7 @@ func (m *actionParams) paramIsSet(p client.Param) bool {
 }
 
 // validate checks a configuration at plan time. Unknown values are not judged until known.
-// Errors name the attribute, prefixed by base (the path of the parameters' parent).
+// Errors name the attribute.
 func (m *actionParams) validate(ctx context.Context, typ types.String, diags *diag.Diagnostics) {
 	if typ.IsNull() || typ.IsUnknown() {
 		return
@@ -182,7 +189,7 @@ func (m *actionParams) request(ctx context.Context, t client.ActionType) (client
 	return req, known, diags
 }
 
-// warning returns what a plan should warn about for this configuration, if anything.
+// warnings returns what a plan should warn about for this configuration, if anything.
 func (m *actionParams) warnings(typ types.String) []string {
 	if typ.IsNull() || typ.IsUnknown() {
 		return nil

@@ -82,9 +82,9 @@ func (a *DropletActionAction) Schema(ctx context.Context, _ action.SchemaRequest
 				Optional:            true,
 				MarkdownDescription: paramDescription(client.ParamBackupPolicy),
 				Attributes: map[string]schema.Attribute{
-					"plan":    schema.StringAttribute{Required: true, MarkdownDescription: "`daily` or `weekly`."},
-					"weekday": schema.StringAttribute{Optional: true, MarkdownDescription: "Day of a weekly backup: `SUN`..`SAT`. Required with a weekly plan."},
-					"hour":    schema.Int64Attribute{Optional: true, MarkdownDescription: "UTC hour the 4-hour backup window starts: `0`, `4`, `8`, `12`, `16` or `20`."},
+					"plan":    schema.StringAttribute{Required: true, MarkdownDescription: descBackupPlan},
+					"weekday": schema.StringAttribute{Optional: true, MarkdownDescription: descBackupWeekday},
+					"hour":    schema.Int64Attribute{Optional: true, MarkdownDescription: descBackupHour},
 				},
 			},
 			"power_off_after": schema.StringAttribute{Optional: true, MarkdownDescription: powerOffAfterDescription},
@@ -140,14 +140,7 @@ func (a *DropletActionAction) ValidateConfig(ctx context.Context, req action.Val
 }
 
 func (a *DropletActionAction) Configure(_ context.Context, req action.ConfigureRequest, resp *action.ConfigureResponse) {
-	pd, problem := configureData(req.ProviderData)
-	if problem != "" {
-		resp.Diagnostics.AddError("Unexpected provider data", problem)
-		return
-	}
-	if pd != nil {
-		a.client = pd.client
-	}
+	a.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 // progress sends progress messages, never after ctx is done, and serializes concurrent
@@ -245,6 +238,34 @@ func stillRunning(p *progress, act *client.Action, start time.Time) func(*client
 	}
 }
 
+// bulkStillRunning reports, every progressEvery, how many of a bulk action's actions are
+// still in progress. It is called from several waits at once.
+func bulkStillRunning(p *progress, total int, start time.Time) func(*client.Action) {
+	var mu sync.Mutex
+	running := make(map[int64]bool, total)
+	next := start.Add(progressEvery)
+	return func(cur *client.Action) {
+		mu.Lock()
+		defer mu.Unlock()
+		running[cur.ID] = cur.Status == client.StatusInProgress
+		if time.Now().Before(next) {
+			return
+		}
+		n := 0
+		for _, r := range running {
+			if r {
+				n++
+			}
+		}
+		// Actions not read yet are still running as far as anyone knows.
+		n += total - len(running)
+		if n > 0 {
+			p.say("%d of %d %s actions still in progress after %s", n, total, cur.Type, seconds(time.Since(start)))
+			next = time.Now().Add(progressEvery)
+		}
+	}
+}
+
 func seconds(d time.Duration) string {
 	return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + " s"
 }
@@ -262,11 +283,11 @@ func (a *DropletActionAction) invokeByTag(ctx context.Context, tag string, areq 
 	}
 	p.say("%s initiated on %d droplets tagged %q: actions %s", areq.Type, len(acts), tag, strings.Join(ids, ", "))
 	start := time.Now()
-	results := waitAll(ctx, a.client, acts, func(act *client.Action) func(*client.Action) { return stillRunning(p, act, start) })
+	errs := a.client.WaitForActions(ctx, acts, maxConcurrentBulkWaits, bulkStillRunning(p, len(acts), start))
 	var failed []string
-	for i, r := range results {
-		if r.err != nil {
-			failed = append(failed, fmt.Sprintf("action %d on droplet %d: %v", acts[i].ID, acts[i].ResourceID, r.err))
+	for i, err := range errs {
+		if err != nil {
+			failed = append(failed, fmt.Sprintf("action %d on droplet %d: %v", acts[i].ID, acts[i].ResourceID, err))
 		}
 	}
 	if len(failed) > 0 {
@@ -275,38 +296,4 @@ func (a *DropletActionAction) invokeByTag(ctx context.Context, tag string, areq 
 		return
 	}
 	p.say("%s completed on %d droplets tagged %q in %s", areq.Type, len(acts), tag, seconds(time.Since(start)))
-}
-
-type waitResult struct {
-	action *client.Action
-	err    error
-}
-
-// waitAll waits for every action at once, a few at a time: the governor keeps the reads
-// within the rate budget, and the concurrency bound keeps a large tag from opening
-// hundreds of connections.
-func waitAll(ctx context.Context, c *client.Client, acts []client.Action, onProgress func(*client.Action) func(*client.Action)) []waitResult {
-	results := make([]waitResult, len(acts))
-	sem := make(chan struct{}, 8)
-	var wg sync.WaitGroup
-	for i := range acts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				results[i] = waitResult{action: &acts[i], err: &client.WaitError{ActionID: acts[i].ID, Err: ctx.Err()}}
-				return
-			}
-			defer func() { <-sem }()
-			final, err := c.WaitForAction(ctx, acts[i].ID, onProgress(&acts[i]))
-			if final == nil {
-				final = &acts[i]
-			}
-			results[i] = waitResult{action: final, err: err}
-		}()
-	}
-	wg.Wait()
-	return results
 }

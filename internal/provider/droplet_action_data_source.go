@@ -77,14 +77,7 @@ func (d *DropletActionDataSource) ConfigValidators(context.Context) []datasource
 }
 
 func (d *DropletActionDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	pd, problem := configureData(req.ProviderData)
-	if problem != "" {
-		resp.Diagnostics.AddError("Unexpected provider data", problem)
-		return
-	}
-	if pd != nil {
-		d.client = pd.client
-	}
+	d.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *DropletActionDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

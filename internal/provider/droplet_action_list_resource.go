@@ -68,14 +68,7 @@ func (r *DropletActionListResource) ListResourceConfigSchema(_ context.Context, 
 }
 
 func (r *DropletActionListResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	pd, problem := configureData(req.ProviderData)
-	if problem != "" {
-		resp.Diagnostics.AddError("Unexpected provider data", problem)
-		return
-	}
-	if pd != nil {
-		r.client = pd.client
-	}
+	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *DropletActionListResource) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {

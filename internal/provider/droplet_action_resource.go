@@ -161,15 +161,15 @@ func resourceParamAttributes() map[string]schema.Attribute {
 			Attributes: map[string]schema.Attribute{
 				"plan": schema.StringAttribute{
 					Required:            true,
-					MarkdownDescription: "`daily` or `weekly`.",
+					MarkdownDescription: descBackupPlan,
 				},
 				"weekday": schema.StringAttribute{
 					Optional:            true,
-					MarkdownDescription: "Day of a weekly backup: `SUN`, `MON`, `TUE`, `WED`, `THU`, `FRI` or `SAT`. Required with a weekly plan; not taken by a daily one.",
+					MarkdownDescription: descBackupWeekday,
 				},
 				"hour": schema.Int64Attribute{
 					Optional:            true,
-					MarkdownDescription: "UTC hour the 4-hour backup window starts: `0`, `4`, `8`, `12`, `16` or `20`.",
+					MarkdownDescription: descBackupHour,
 				},
 			},
 		},
@@ -188,14 +188,7 @@ func (r *DropletActionResource) IdentitySchema(_ context.Context, _ resource.Ide
 }
 
 func (r *DropletActionResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	pd, problem := configureData(req.ProviderData)
-	if problem != "" {
-		resp.Diagnostics.AddError("Unexpected provider data", problem)
-		return
-	}
-	if pd != nil {
-		r.client = pd.client
-	}
+	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *DropletActionResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
@@ -291,7 +284,7 @@ func (r *DropletActionResource) Create(ctx context.Context, req resource.CreateR
 		return
 	}
 
-	final, err := r.client.WaitForAction(ctx, act.ID, progressLogger(ctx, act))
+	final, err := r.client.WaitForAction(ctx, act.ID, progressLogger(ctx))
 	if final != nil {
 		resp.Diagnostics.Append(plan.setAction(ctx, final)...)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -340,11 +333,12 @@ func waitFailureSummary(err error) string {
 }
 
 // progressLogger logs each status read while waiting.
-func progressLogger(ctx context.Context, a *client.Action) func(*client.Action) {
+func progressLogger(ctx context.Context) func(*client.Action) {
 	start := time.Now()
 	return func(cur *client.Action) {
 		tflog.Debug(ctx, "droplet action status", map[string]any{
-			"action_id": a.ID, "type": a.Type, "status": cur.Status, "elapsed": time.Since(start).Round(time.Millisecond).String(),
+			"action_id": cur.ID, "type": cur.Type, "droplet_id": cur.ResourceID, "status": cur.Status,
+			"elapsed": time.Since(start).Round(time.Millisecond).String(),
 		})
 	}
 }

@@ -73,14 +73,7 @@ func (d *DropletActionsDataSource) Schema(_ context.Context, _ datasource.Schema
 }
 
 func (d *DropletActionsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	pd, problem := configureData(req.ProviderData)
-	if problem != "" {
-		resp.Diagnostics.AddError("Unexpected provider data", problem)
-		return
-	}
-	if pd != nil {
-		d.client = pd.client
-	}
+	d.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *DropletActionsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

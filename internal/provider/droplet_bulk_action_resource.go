@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -200,14 +199,7 @@ func (r *DropletBulkActionResource) Schema(ctx context.Context, _ resource.Schem
 }
 
 func (r *DropletBulkActionResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	pd, problem := configureData(req.ProviderData)
-	if problem != "" {
-		resp.Diagnostics.AddError("Unexpected provider data", problem)
-		return
-	}
-	if pd != nil {
-		r.client = pd.client
-	}
+	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 // ValidateConfig refuses, before any API call, what the by-tag endpoint would refuse: a
@@ -291,39 +283,12 @@ func (r *DropletBulkActionResource) Create(ctx context.Context, req resource.Cre
 		return
 	}
 
-	errs := r.waitAll(ctx, acts)
+	errs := r.client.WaitForActions(ctx, acts, maxConcurrentBulkWaits, progressLogger(ctx))
 	resp.Diagnostics.Append(plan.setActions(ctx, acts)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	if summary, detail, failed := bulkOutcome(tag, string(areq.Type), acts, errs); failed {
 		resp.Diagnostics.AddError(summary, detail)
 	}
-}
-
-// waitAll waits for every action at once, up to maxConcurrentBulkWaits polling at a time.
-// It updates acts in place with the last status read and returns each action's wait error.
-func (r *DropletBulkActionResource) waitAll(ctx context.Context, acts []client.Action) []error {
-	errs := make([]error, len(acts))
-	sem := make(chan struct{}, maxConcurrentBulkWaits)
-	var wg sync.WaitGroup
-	for i := range acts {
-		wg.Go(func() {
-			a := &acts[i]
-			select {
-			case sem <- struct{}{}:
-				defer func() { <-sem }()
-			case <-ctx.Done():
-				errs[i] = &client.WaitError{ActionID: a.ID, Last: a, Err: ctx.Err()}
-				return
-			}
-			final, err := r.client.WaitForAction(ctx, a.ID, progressLogger(ctx, a))
-			if final != nil {
-				*a = *final
-			}
-			errs[i] = err
-		})
-	}
-	wg.Wait()
-	return errs
 }
 
 // bulkInitiateDetail explains why the by-tag call failed. The call is all or nothing, so

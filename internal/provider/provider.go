@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -225,14 +226,17 @@ func apiLogger(token string) client.Logger {
 	}
 }
 
-// configureData extracts providerData in a Configure method.
-func configureData(data any) (*providerData, string) {
+// clientFrom returns the client the provider configured, or nil before it is configured
+// (Terraform calls Configure on resources and data sources before the provider's own
+// Configure during validation).
+func clientFrom(data any, diags *diag.Diagnostics) *client.Client {
 	if data == nil {
-		return nil, ""
+		return nil
 	}
 	pd, ok := data.(*providerData)
 	if !ok {
-		return nil, fmt.Sprintf("expected *providerData, got %T; this is a bug in the provider, please report it", data)
+		diags.AddError("Unexpected provider data", fmt.Sprintf("expected *providerData, got %T; this is a bug in the provider, please report it", data))
+		return nil
 	}
-	return pd, ""
+	return pd.client
 }

@@ -514,7 +514,7 @@ func TestWaitForActionDeadline(t *testing.T) {
 func TestWaitForActionAlreadyCancelled(t *testing.T) {
 	t.Parallel()
 	s := newScript(t)
-	c := newClient(t, s.URL(), func(cfg *client.Config) { cfg.PollBackoff = func(int) time.Duration { return 0 } })
+	c := newClient(t, s.URL(), func(cfg *client.Config) { cfg.Poll = func(int, time.Duration) time.Duration { return 0 } })
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	_, err := c.WaitForAction(ctx, 92, nil)

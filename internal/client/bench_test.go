@@ -54,7 +54,7 @@ func BenchmarkDecodeActionList(b *testing.B) {
 }
 
 // BenchmarkWaitForAction measures the client's cost per wait: each action completes on
-// its polls-th read, and PollBackoff is zero so that only the client and loopback HTTP count.
+// its polls-th read, and Poll is zero so that only the client and loopback HTTP count.
 func BenchmarkWaitForAction(b *testing.B) {
 	for _, polls := range []int{1, 5, 20} {
 		b.Run(fmt.Sprintf("polls=%d", polls), func(b *testing.B) {
@@ -78,7 +78,7 @@ func BenchmarkWaitForAction(b *testing.B) {
 				_, _ = fmt.Fprintf(w, `{"action":%s}`, benchActionJSON(id, status))
 			}))
 			defer srv.Close()
-			c, err := New(Config{Token: "bench", Endpoint: srv.URL, PollBackoff: func(int) time.Duration { return 0 }})
+			c, err := New(Config{Token: "bench", Endpoint: srv.URL, Poll: func(int, time.Duration) time.Duration { return 0 }})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -36,7 +36,7 @@ const (
 	DefaultRetryWaitMax     = 30 * time.Second
 	DefaultMaxRateLimitWait = 2 * time.Minute
 	DefaultRequestTimeout   = 60 * time.Second
-	DefaultPollMin          = 250 * time.Millisecond
+	DefaultPollMin          = 600 * time.Millisecond
 	DefaultPollMax          = 5 * time.Second
 	DefaultMaxPendingWaits  = 10
 	DefaultClockSkew        = 10 * time.Second
@@ -61,10 +61,14 @@ type Config struct {
 	MaxRateLimitWait time.Duration
 	// RequestTimeout bounds one HTTP attempt.
 	RequestTimeout time.Duration
-	// PollMin and PollMax bound the waiter's polling interval.
+	// PollMin and PollMax shape the default poll schedule (see RampGridPoll): the first
+	// read comes PollMin after the action started, and long waits read every PollMax.
 	PollMin, PollMax time.Duration
-	// PollBackoff, when set, replaces the waiter's interval schedule (for tests and benchmarks).
-	PollBackoff func(attempt int) time.Duration
+	// Poll, when set, replaces the default schedule, e.g. with FixedPoll for a comparison.
+	Poll PollStrategy
+	// Clock, when set, replaces the wall clock for the waiter (tests and benchmarks run
+	// long waits on virtual time with it).
+	Clock Clock
 	// MaxPendingWaits bounds how often an initiate waits out a 422 pending event.
 	MaxPendingWaits int
 	// ClockSkew is the allowance when matching actions by start time after an ambiguous failure.
@@ -126,6 +130,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.PollMax < cfg.PollMin {
 		cfg.PollMax = cfg.PollMin
+	}
+	if cfg.Poll == nil {
+		cfg.Poll = RampGridPoll(cfg.PollMin, cfg.PollMax)
 	}
 	if cfg.Governor == nil {
 		cfg.Governor = NewGovernor()
@@ -192,7 +199,19 @@ func isLoopback(host string) bool {
 // Governor returns the rate governor the client paces itself with.
 func (c *Client) Governor() *Governor { return c.gov }
 
-func (c *Client) now() time.Time { return time.Now() }
+// Clock is the time source of the waiter.
+type Clock interface {
+	Now() time.Time
+	// Sleep waits d or until ctx ends, returning ctx.Err() in that case.
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+func (c *Client) now() time.Time {
+	if c.cfg.Clock != nil {
+		return c.cfg.Clock.Now()
+	}
+	return time.Now()
+}
 
 type ctxKey int
 
@@ -508,6 +527,9 @@ func truncate(b []byte, n int) []byte {
 
 // sleep waits d or until ctx ends.
 func (c *Client) sleep(ctx context.Context, d time.Duration) error {
+	if c.cfg.Clock != nil {
+		return c.cfg.Clock.Sleep(ctx, d)
+	}
 	if d <= 0 {
 		return ctx.Err()
 	}

@@ -155,44 +155,104 @@ func TestCheckRetry(t *testing.T) {
 	}
 }
 
-func TestPollIntervalGrowsFromMinToMax(t *testing.T) {
-	t.Parallel()
-	c := mustNew(t, Config{PollMin: 100 * time.Millisecond, PollMax: time.Second})
-	if got := c.pollInterval(0); got != 100*time.Millisecond {
-		t.Errorf("first interval %v, want PollMin", got)
+// pollTimes runs a strategy as the waiter does, each read landing exactly on time, and
+// returns the read times up to limit.
+func pollTimes(p PollStrategy, limit time.Duration) []time.Duration {
+	var times []time.Duration
+	for t, reads := time.Duration(0), 0; ; reads++ {
+		t += p(reads, t)
+		if t > limit {
+			return times
+		}
+		times = append(times, t)
 	}
-	prev := time.Duration(0)
-	reachedMax := -1
-	for attempt := range 30 {
-		d := c.pollInterval(attempt)
-		if d < prev {
-			t.Fatalf("interval shrank at attempt %d: %v after %v", attempt, d, prev)
-		}
-		if d > time.Second {
-			t.Fatalf("interval %v above PollMax", d)
-		}
-		if d == time.Second && reachedMax < 0 {
-			reachedMax = attempt
-		}
-		if reachedMax < 0 && attempt > 0 && d <= prev {
-			t.Fatalf("interval did not grow at attempt %d: %v", attempt, d)
-		}
-		prev = d
-	}
-	// 100ms growing by half a poll reaches 1s after six polls.
-	if reachedMax != 6 {
-		t.Errorf("PollMax reached at attempt %d, want 6", reachedMax)
-	}
+}
 
-	// PollMax below PollMin is lifted to PollMin.
-	c = mustNew(t, Config{PollMin: time.Second, PollMax: time.Millisecond})
-	if got := c.pollInterval(10); got != time.Second {
-		t.Errorf("PollMax < PollMin: %v", got)
+func TestRampGridPollSchedule(t *testing.T) {
+	t.Parallel()
+	got := pollTimes(RampGridPoll(DefaultPollMin, DefaultPollMax), 26*time.Second)
+	want := []float64{0.6, 1.32, 2.184, 3.221, 5, 6.493, 8.284, 10, 12.58, 15, 20, 25}
+	if len(got) != len(want) {
+		t.Fatalf("read times %v, want %v", got, want)
 	}
-	// PollBackoff replaces the schedule.
-	c = mustNew(t, Config{PollBackoff: func(a int) time.Duration { return time.Duration(a) * time.Hour }})
-	if got := c.pollInterval(3); got != 3*time.Hour {
-		t.Errorf("PollBackoff: %v", got)
+	for i := range want {
+		if d := got[i].Seconds() - want[i]; d > 0.001 || d < -0.001 {
+			t.Errorf("read %d at %v, want %gs", i, got[i], want[i])
+		}
+	}
+}
+
+func TestRampGridPollNeverLaterThanFixedPoller(t *testing.T) {
+	t.Parallel()
+	for _, cfg := range []struct{ first, every time.Duration }{
+		{DefaultPollMin, DefaultPollMax},
+		{50 * time.Millisecond, 200 * time.Millisecond},
+		{time.Second, 3 * time.Second},
+	} {
+		ramp := pollTimes(RampGridPoll(cfg.first, cfg.every), 10*time.Minute)
+		fixed := pollTimes(FixedPoll(cfg.every), 10*time.Minute)
+		// Every read of the fixed poller is also one of ours, so no completion is seen later.
+		ours := map[time.Duration]bool{}
+		for _, r := range ramp {
+			ours[r] = true
+		}
+		for _, f := range fixed {
+			if !ours[f] {
+				t.Errorf("%v/%v: the fixed poller reads at %v and the ramp does not", cfg.first, cfg.every, f)
+			}
+		}
+		// The ramp's extra reads are a handful, whatever the wait's length.
+		if extra := len(ramp) - len(fixed); extra < 1 || extra > 8 {
+			t.Errorf("%v/%v: %d extra reads over the fixed poller, want 1..8", cfg.first, cfg.every, extra)
+		}
+	}
+}
+
+func TestRampGridPollAfterALateRead(t *testing.T) {
+	t.Parallel()
+	p := RampGridPoll(DefaultPollMin, DefaultPollMax)
+	// A read held back by the governor until 11.9 s: the next is the 15 s grid read (the
+	// ramp's 2.6 s step would land within 1.5 steps of it), not a make-up read.
+	if got := p(8, 11900*time.Millisecond); got != 3100*time.Millisecond {
+		t.Errorf("after a late read: next in %v, want 3.1s", got)
+	}
+	// Far past the ramp, only the grid remains.
+	if got := p(40, 61*time.Second); got != 4*time.Second {
+		t.Errorf("late in the wait: next in %v, want 4s", got)
+	}
+	// Degenerate settings are lifted rather than looping on zero waits.
+	if got := RampGridPoll(0, 0)(0, 0); got != DefaultPollMin {
+		t.Errorf("zero settings: first read after %v, want %v", got, DefaultPollMin)
+	}
+}
+
+func TestFixedPoll(t *testing.T) {
+	t.Parallel()
+	got := pollTimes(FixedPoll(5*time.Second), 21*time.Second)
+	want := []time.Duration{5 * time.Second, 10 * time.Second, 15 * time.Second, 20 * time.Second}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("read times %v, want %v", got, want)
+	}
+	// A late read waits for the next multiple, keeping to the grid.
+	if got := FixedPoll(5*time.Second)(3, 16*time.Second); got != 4*time.Second {
+		t.Errorf("after a late read: %v, want 4s", got)
+	}
+}
+
+func TestNewPollDefaults(t *testing.T) {
+	t.Parallel()
+	// PollMax below PollMin is lifted to PollMin.
+	c := mustNew(t, Config{PollMin: time.Second, PollMax: time.Millisecond})
+	if c.cfg.PollMax != time.Second {
+		t.Errorf("PollMax < PollMin: PollMax = %v", c.cfg.PollMax)
+	}
+	if got := c.cfg.Poll(0, 0); got != time.Second {
+		t.Errorf("default strategy's first read after %v, want PollMin", got)
+	}
+	// Poll replaces the schedule.
+	c = mustNew(t, Config{Poll: func(reads int, _ time.Duration) time.Duration { return time.Duration(reads) * time.Hour }})
+	if got := c.cfg.Poll(3, 0); got != 3*time.Hour {
+		t.Errorf("Poll: %v", got)
 	}
 }
 

@@ -12,8 +12,9 @@ import (
 // action when one ran, and nil when the droplet turned off by itself. onInitiated, when
 // set, sees the power_off action as soon as it exists.
 func (c *Client) EnsureOff(ctx context.Context, dropletID int64, grace time.Duration, onInitiated func(*Action)) (*Action, error) {
-	deadline := time.Now().Add(grace)
-	for attempt := 0; ; attempt++ {
+	start := c.now()
+	deadline := start.Add(grace)
+	for reads := 0; ; reads++ {
 		d, _, err := c.GetDroplet(ctx, dropletID)
 		if err != nil {
 			return nil, fmt.Errorf("reading droplet %d to see whether the shutdown turned it off: %w", dropletID, err)
@@ -21,7 +22,8 @@ func (c *Client) EnsureOff(ctx context.Context, dropletID int64, grace time.Dura
 		if d.Status == DropletOff {
 			return nil, nil
 		}
-		wait := min(c.pollInterval(attempt), time.Until(deadline))
+		now := c.now()
+		wait := min(c.cfg.Poll(reads, now.Sub(start)), deadline.Sub(now))
 		if wait <= 0 {
 			break
 		}

@@ -37,7 +37,7 @@ const (
 	defaultRetryMax     = client.DefaultMaxRetries
 	defaultRetryWaitMin = 0.5
 	defaultRetryWaitMax = 30.0
-	defaultPollMin      = 0.25
+	defaultPollMin      = 0.6
 	defaultPollMax      = 5.0
 )
 
@@ -98,11 +98,11 @@ func (p *GradientProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 			},
 			"poll_interval_min": schema.Float64Attribute{
 				Optional:            true,
-				MarkdownDescription: fmt.Sprintf("First interval between status reads while waiting for an action, in seconds. Defaults to `%g`. The interval grows by half each read up to `poll_interval_max`.", defaultPollMin),
+				MarkdownDescription: fmt.Sprintf("When the first status read comes while waiting for an action, in seconds. Defaults to `%g`. Further reads follow a ramp from there, each interval a fifth longer, alongside the `poll_interval_max` grid.", defaultPollMin),
 			},
 			"poll_interval_max": schema.Float64Attribute{
 				Optional:            true,
-				MarkdownDescription: fmt.Sprintf("Longest interval between status reads while waiting for an action, in seconds. Defaults to `%g`.", defaultPollMax),
+				MarkdownDescription: fmt.Sprintf("Spacing of the grid of status reads a long wait settles on, in seconds: reads come at every multiple of it after the wait began. Defaults to `%g`.", defaultPollMax),
 			},
 		},
 	}

@@ -10,14 +10,15 @@ import (
 // issues the command, so after a completed shutdown the droplet is given grace to reach
 // "off"; if it has not, a power_off is initiated and waited for. It returns the power_off
 // action when one ran, and nil when the droplet turned off by itself. onInitiated, when
-// set, sees the power_off action as soon as it exists.
+// set, sees the power_off action as soon as it exists. An error from before any power_off
+// was sent (reading the droplet, or ctx ending during the grace) is an *OffCheckError.
 func (c *Client) EnsureOff(ctx context.Context, dropletID int64, grace time.Duration, onInitiated func(*Action)) (*Action, error) {
 	start := c.now()
 	deadline := start.Add(grace)
 	for reads := 0; ; reads++ {
 		d, _, err := c.GetDroplet(ctx, dropletID)
 		if err != nil {
-			return nil, fmt.Errorf("reading droplet %d to see whether the shutdown turned it off: %w", dropletID, err)
+			return nil, &OffCheckError{DropletID: dropletID, Err: fmt.Errorf("reading droplet %d to see whether the shutdown turned it off: %w", dropletID, err)}
 		}
 		if d.Status == DropletOff {
 			return nil, nil
@@ -28,7 +29,7 @@ func (c *Client) EnsureOff(ctx context.Context, dropletID int64, grace time.Dura
 			break
 		}
 		if err := c.sleep(ctx, wait); err != nil {
-			return nil, fmt.Errorf("waiting for droplet %d to turn off: %w", dropletID, err)
+			return nil, &OffCheckError{DropletID: dropletID, Err: fmt.Errorf("waiting for droplet %d to turn off: %w", dropletID, err)}
 		}
 	}
 	c.debug(ctx, "droplet not off after shutdown; powering off", map[string]any{"droplet_id": dropletID, "grace": grace.String()})
@@ -45,3 +46,13 @@ func (c *Client) EnsureOff(ctx context.Context, dropletID int64, grace time.Dura
 	}
 	return a, err
 }
+
+// OffCheckError is EnsureOff failing before it sent a power_off: the droplet's state is
+// unknown, and no action was started.
+type OffCheckError struct {
+	DropletID int64
+	Err       error
+}
+
+func (e *OffCheckError) Error() string { return e.Err.Error() }
+func (e *OffCheckError) Unwrap() error { return e.Err }

@@ -51,6 +51,14 @@ func errorDetail(ref actionRef, err error) string {
 	return strings.Join(lines, "\n")
 }
 
+// fallbackSummary is the summary of a power_off_after fallback that went wrong.
+func fallbackSummary(err error) string {
+	if errors.As(err, new(*client.OffCheckError)) {
+		return "Power-off fallback did not run"
+	}
+	return "Power-off fallback failed"
+}
+
 func errorHint(ref actionRef, err error) string {
 	switch {
 	case errors.Is(err, client.ErrNoToken):
@@ -67,6 +75,8 @@ func errorHint(ref actionRef, err error) string {
 		return "The token's API rate limit (250 requests a minute, 5,000 an hour, shared by every tool using the token) is spent. Run again once it frees up."
 	case client.IsPendingEvent(err):
 		return "The droplet kept another action in progress longer than the provider waited for it. Order actions on one droplet with depends_on."
+	case errors.As(err, new(*client.OffCheckError)):
+		return "No power_off was initiated: the shutdown completed, but whether the droplet turned off is unknown. A resource is marked tainted, so its next apply runs the shutdown and the fallback again; if the droplet is off by now, run `terraform untaint` on it instead."
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		if ref.ActionID != 0 {
 			return fmt.Sprintf("The action goes on at DigitalOcean: the provider only stopped waiting for it. Its ID (%d) is in the state and Terraform marks the resource tainted, so the next apply would start a new action. To adopt the running one instead, run `terraform untaint` on the resource: the next refresh reads its final status. Raise timeouts to wait longer.", ref.ActionID)

@@ -215,11 +215,7 @@ func (a *DropletActionAction) Invoke(ctx context.Context, req action.InvokeReque
 		p.say("droplet %d still on %s after the shutdown: power_off initiated, action %d", ref.DropletID, grace, pa.ID)
 	})
 	if err != nil {
-		pref := actionRef{Type: string(client.ActionPowerOff), DropletID: ref.DropletID}
-		if pa != nil {
-			pref.ActionID = pa.ID
-		}
-		resp.Diagnostics.AddError("Power-off fallback failed", errorDetail(pref, err))
+		resp.Diagnostics.AddError(fallbackSummary(err), errorDetail(fallbackRef(ref, pa, err), err))
 		return
 	}
 	if pa != nil {

@@ -309,13 +309,13 @@ func (r *DropletActionResource) powerOffFallback(ctx context.Context, plan *drop
 		plan.PowerOffActionID = types.StringValue(strconv.FormatInt(a.ID, 10))
 		resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 	})
-	ref := actionRef{Type: string(client.ActionPowerOff), DropletID: dropletID}
 	if pa != nil {
-		ref.ActionID = pa.ID
 		tflog.Info(ctx, "shutdown left the droplet on; powered it off", map[string]any{"droplet_id": dropletID, "power_off_action_id": pa.ID})
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Power-off fallback failed", errorDetail(ref, err))
+		shutdown := actionRef{Type: string(client.ActionShutdown), DropletID: dropletID}
+		shutdown.ActionID, _ = strconv.ParseInt(plan.ID.ValueString(), 10, 64)
+		resp.Diagnostics.AddError(fallbackSummary(err), errorDetail(fallbackRef(shutdown, pa, err), err))
 	}
 }
 

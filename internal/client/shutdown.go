@@ -40,7 +40,7 @@ func (c *Client) EnsureOff(ctx context.Context, dropletID int64, grace time.Dura
 	if onInitiated != nil {
 		onInitiated(a)
 	}
-	final, err := c.WaitForAction(ctx, a.ID, nil)
+	final, err := c.WaitForDropletAction(ctx, dropletID, a.ID, nil)
 	if final != nil {
 		a = final
 	}

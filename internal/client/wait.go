@@ -15,13 +15,30 @@ import (
 // first, a *WaitError wrapping ctx.Err() and naming the action is returned, never nil:
 // the action itself goes on at DigitalOcean.
 func (c *Client) WaitForAction(ctx context.Context, id int64, onProgress func(*Action)) (*Action, error) {
+	return c.wait(ctx, id, func(ctx context.Context) (*Action, error) {
+		a, _, err := c.GetAction(ctx, id)
+		return a, err
+	}, onProgress)
+}
+
+// WaitForDropletAction is WaitForAction reading through the droplet's own path,
+// /v2/droplets/{droplet}/actions/{id}, which needs only the droplet:read scope where
+// /v2/actions/{id} needs actions:read. Use it whenever the droplet is known.
+func (c *Client) WaitForDropletAction(ctx context.Context, dropletID, id int64, onProgress func(*Action)) (*Action, error) {
+	return c.wait(ctx, id, func(ctx context.Context) (*Action, error) {
+		a, _, err := c.GetDropletAction(ctx, dropletID, id)
+		return a, err
+	}, onProgress)
+}
+
+func (c *Client) wait(ctx context.Context, id int64, get func(context.Context) (*Action, error), onProgress func(*Action)) (*Action, error) {
 	var last *Action
 	start := c.now()
 	for reads := 0; ; reads++ {
 		if err := c.sleep(ctx, c.cfg.Poll(reads, c.now().Sub(start))); err != nil {
 			return last, &WaitError{ActionID: id, Last: last, Err: err}
 		}
-		a, _, err := c.GetAction(ctx, id)
+		a, err := get(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
 				return last, &WaitError{ActionID: id, Last: last, Err: ctx.Err()}
@@ -121,7 +138,13 @@ func (c *Client) WaitForActions(ctx context.Context, acts []Action, concurrency 
 				errs[i] = &WaitError{ActionID: a.ID, Last: a, Err: ctx.Err()}
 				return
 			}
-			final, err := c.WaitForAction(ctx, a.ID, onProgress)
+			var final *Action
+			var err error
+			if a.ResourceType == "droplet" && a.ResourceID > 0 {
+				final, err = c.WaitForDropletAction(ctx, a.ResourceID, a.ID, onProgress)
+			} else {
+				final, err = c.WaitForAction(ctx, a.ID, onProgress)
+			}
 			if final != nil {
 				*a = *final
 			}

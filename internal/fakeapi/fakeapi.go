@@ -49,6 +49,9 @@ type Options struct {
 	Now func() time.Time
 	// Logf, when set, receives one line per request.
 	Logf func(format string, args ...any)
+	// Scopes, when not nil, are the only scopes the token has (a custom-scoped token);
+	// a request needing another one gets 403. Nil means a full-access token.
+	Scopes []string
 }
 
 // Server is a running fake. All state sits behind one mutex; action progress

@@ -256,6 +256,9 @@ func (s *Server) handle(r *http.Request, body []byte, rid string) response {
 	} else if ri := s.rateLocked(token, true); ri.rejected {
 		resp = errorResponse(http.StatusTooManyRequests, "too_many_requests", "API rate limit exceeded.", rid)
 		ri.apply(resp.header)
+	} else if missing := s.missingScope(r, body); missing != "" {
+		resp = errorResponse(http.StatusForbidden, "forbidden", "You are not authorized to perform this operation (the token lacks "+missing+").", rid)
+		ri.apply(resp.header)
 	} else {
 		s.advanceLocked()
 		resp = s.routeLocked(r, body, rid)

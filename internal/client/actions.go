@@ -372,6 +372,16 @@ func (c *Client) GetAction(ctx context.Context, id int64) (*Action, *Response, e
 	return root.Action, resp, nil
 }
 
+// ReadAction reads an action through the droplet's own path when dropletID is known,
+// which the droplet:read scope allows, and through /v2/actions (actions:read) when it is
+// zero, as right after an import by action ID.
+func (c *Client) ReadAction(ctx context.Context, dropletID, id int64) (*Action, *Response, error) {
+	if dropletID > 0 {
+		return c.GetDropletAction(ctx, dropletID, id)
+	}
+	return c.GetAction(ctx, id)
+}
+
 // GetDropletAction reads an action through its droplet (GET /v2/droplets/{d}/actions/{id}),
 // which needs only the droplet:read scope.
 func (c *Client) GetDropletAction(ctx context.Context, dropletID, id int64) (*Action, *Response, error) {

@@ -23,10 +23,11 @@ func (c *Client) WaitForAction(ctx context.Context, id int64, onProgress func(*A
 
 // WaitForDropletAction is WaitForAction reading through the droplet's own path,
 // /v2/droplets/{droplet}/actions/{id}, which needs only the droplet:read scope where
-// /v2/actions/{id} needs actions:read. Use it whenever the droplet is known.
+// /v2/actions/{id} needs actions:read. Use it whenever the droplet is known; a zero
+// dropletID falls back to /v2/actions, as ReadAction does.
 func (c *Client) WaitForDropletAction(ctx context.Context, dropletID, id int64, onProgress func(*Action)) (*Action, error) {
 	return c.wait(ctx, id, func(ctx context.Context) (*Action, error) {
-		a, _, err := c.GetDropletAction(ctx, dropletID, id)
+		a, _, err := c.ReadAction(ctx, dropletID, id)
 		return a, err
 	}, onProgress)
 }
@@ -138,13 +139,11 @@ func (c *Client) WaitForActions(ctx context.Context, acts []Action, concurrency 
 				errs[i] = &WaitError{ActionID: a.ID, Last: a, Err: ctx.Err()}
 				return
 			}
-			var final *Action
-			var err error
-			if a.ResourceType == "droplet" && a.ResourceID > 0 {
-				final, err = c.WaitForDropletAction(ctx, a.ResourceID, a.ID, onProgress)
-			} else {
-				final, err = c.WaitForAction(ctx, a.ID, onProgress)
+			var dropletID int64
+			if a.ResourceType == "droplet" {
+				dropletID = a.ResourceID
 			}
+			final, err := c.WaitForDropletAction(ctx, dropletID, a.ID, onProgress)
 			if final != nil {
 				*a = *final
 			}

@@ -201,7 +201,7 @@ func (a *DropletActionAction) Invoke(ctx context.Context, req action.InvokeReque
 	ref.ActionID = act.ID
 	p.say("%s initiated on droplet %d: action %d", typ, ref.DropletID, act.ID)
 	start := time.Now()
-	if _, err := a.client.WaitForAction(ctx, act.ID, stillRunning(p, act, start)); err != nil {
+	if _, err := a.client.WaitForDropletAction(ctx, ref.DropletID, act.ID, stillRunning(p, act, start)); err != nil {
 		resp.Diagnostics.AddError(waitFailureSummary(err), errorDetail(ref, err))
 		return
 	}

@@ -284,7 +284,7 @@ func (r *DropletActionResource) Create(ctx context.Context, req resource.CreateR
 		return
 	}
 
-	final, err := r.client.WaitForAction(ctx, act.ID, progressLogger(ctx))
+	final, err := r.client.WaitForDropletAction(ctx, ref.DropletID, act.ID, progressLogger(ctx))
 	if final != nil {
 		resp.Diagnostics.Append(plan.setAction(ctx, final)...)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -361,7 +361,8 @@ func (r *DropletActionResource) Read(ctx context.Context, req resource.ReadReque
 		return
 	}
 	ref := actionRef{ActionID: id, Type: state.Type.ValueString(), DropletID: state.DropletID.ValueInt64()}
-	a, _, err := r.client.GetAction(ctx, id)
+	// Right after an import only the ID is known, and ref.DropletID is zero.
+	a, _, err := r.client.ReadAction(ctx, ref.DropletID, id)
 	switch {
 	case client.IsNotFound(err) && state.Type.IsNull():
 		// Right after an import nothing is known yet: the ID names no action.

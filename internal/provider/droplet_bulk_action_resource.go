@@ -394,7 +394,7 @@ func (r *DropletBulkActionResource) Read(ctx context.Context, req resource.ReadR
 				fmt.Sprintf("%q is not a numeric action ID.", e.ID.ValueString()))
 			return
 		}
-		a, _, err := r.client.GetAction(ctx, id)
+		a, _, err := r.client.ReadAction(ctx, e.DropletID.ValueInt64(), id)
 		switch {
 		case client.IsNotFound(err):
 			// An action is history: dropping it from the state would make the next apply

@@ -127,7 +127,7 @@ resource "gradient_droplet_bulk_action" "snap" {
 	actionReads := func() int {
 		n := 0
 		for _, r := range api.Requests() {
-			if r.Method == "GET" && strings.HasPrefix(r.Path, "/v2/actions/") {
+			if r.Method == "GET" && isActionRead(r.Path) {
 				n++
 			}
 		}
@@ -366,7 +366,7 @@ resource "gradient_droplet_bulk_action" "on" {
 						t.Fatal(err)
 					}
 					api.InjectFault(fakeapi.Fault{
-						Method: "GET", PathPrefix: fmt.Sprintf("/v2/actions/%d", ids[0]), Times: 1,
+						Method: "GET", PathPrefix: fmt.Sprintf("/v2/droplets/%d/actions/%d", web[0].ID, ids[0]), Times: 1,
 						Kind: fakeapi.FaultStatus, Status: 404,
 						Body: `{"id":"not_found","message":"The resource you were accessing could not be found."}`,
 					})
@@ -442,4 +442,11 @@ resource "gradient_droplet_bulk_action" "x" {
 			ExpectError: regexp.MustCompile(`(?s)Droplet bulk action not started.*Tag: +nobody.*No\s+droplet\s+carries\s+the\s+tag\s+"nobody"`),
 		}},
 	})
+}
+
+// isActionRead reports whether path reads one action, through /v2/actions/{id} or
+// /v2/droplets/{droplet}/actions/{id}.
+func isActionRead(path string) bool {
+	seg := strings.Split(strings.Trim(path, "/"), "/")
+	return (len(seg) == 3 && seg[1] == "actions") || (len(seg) == 5 && seg[1] == "droplets" && seg[3] == "actions")
 }

@@ -365,13 +365,22 @@ func (c *Client) apiError(method, path string, hresp *http.Response, data []byte
 		Message   string `json:"message"`
 		RequestID string `json:"request_id"`
 	}
+	// An error response may echo the request's headers (a proxy's error page, a debugging
+	// endpoint). The error ends up in diagnostics, so the token never goes into it; the raw
+	// body is redacted before it is cut short, so no piece of the token survives either.
+	redact := func(s string) string {
+		if c.cfg.Token == "" {
+			return s
+		}
+		return strings.ReplaceAll(s, c.cfg.Token, "REDACTED")
+	}
 	if json.Unmarshal(data, &body) == nil {
-		e.ID, e.Message, e.RequestID = body.ID, body.Message, body.RequestID
+		e.ID, e.Message, e.RequestID = redact(body.ID), redact(body.Message), redact(body.RequestID)
 	} else if len(data) > 0 {
-		e.Message = string(truncate(data, 256))
+		e.Message = string(truncate([]byte(redact(string(data))), 256))
 	}
 	if e.RequestID == "" {
-		e.RequestID = hresp.Header.Get("x-request-id")
+		e.RequestID = redact(hresp.Header.Get("x-request-id"))
 	}
 	if hresp.StatusCode == http.StatusTooManyRequests {
 		e.RetryAfter, _ = retryAfter(hresp.Header)

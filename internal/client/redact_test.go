@@ -1,0 +1,110 @@
+package client_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
+)
+
+// TestAPIErrorRedactsToken answers with error responses that echo the request's
+// Authorization header back, in every place an API error takes text from, and checks that
+// the error the client returns holds no part of the token.
+func TestAPIErrorRedactsToken(t *testing.T) {
+	t.Parallel()
+	cases := map[string]struct {
+		contentType string
+		body        func(auth string) string
+		header      bool   // echo the header in x-request-id too
+		want        string // what the error must still say
+	}{
+		"html page": {
+			contentType: "text/html",
+			body: func(auth string) string {
+				return "<html><body><pre>Authorization: " + auth + "</pre></body></html>"
+			},
+			want: "Authorization: Bearer REDACTED",
+		},
+		"json message": {
+			contentType: "application/json",
+			body: func(auth string) string {
+				return fmt.Sprintf(`{"id":"forbidden","message":"request with Authorization: %s refused"}`, auth)
+			},
+			want: "(forbidden): request with Authorization: Bearer REDACTED refused",
+		},
+		"json id and request id": {
+			contentType: "application/json",
+			body: func(auth string) string {
+				return fmt.Sprintf(`{"id":%q,"message":"no","request_id":%q}`, auth, auth)
+			},
+			want: "(Bearer REDACTED): no [request ID Bearer REDACTED]",
+		},
+		"request id header": {
+			contentType: "text/plain",
+			body:        func(string) string { return "" },
+			header:      true,
+			want:        "[request ID Bearer REDACTED]",
+		},
+		// The token straddles the 256-byte cut of a non-JSON body: redacting after the cut
+		// would leave the token's first half in the message.
+		"token across the truncation": {
+			contentType: "text/plain",
+			body: func(auth string) string {
+				return strings.Repeat("x", 256-len("Bearer ")-len(testToken)/2) + auth + strings.Repeat("y", 100)
+			},
+			want: "Bearer REDACTED",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				auth := r.Header.Get("Authorization")
+				if tc.header {
+					w.Header().Set("x-request-id", auth)
+				}
+				w.Header().Set("Content-Type", tc.contentType)
+				w.WriteHeader(http.StatusForbidden)
+				_, _ = fmt.Fprint(w, tc.body(auth))
+			}))
+			t.Cleanup(srv.Close)
+			c := newClient(t, srv.URL)
+			_, _, err := c.GetAction(t.Context(), 9)
+			if err == nil {
+				t.Fatal("GetAction succeeded against a 403")
+			}
+			if !client.IsForbidden(err) {
+				t.Errorf("error %v is not a 403 APIError", err)
+			}
+			msg := err.Error()
+			for _, part := range []string{testToken, testToken[:len(testToken)/2], testToken[len(testToken)/2:]} {
+				if strings.Contains(msg, part) {
+					t.Errorf("the error holds %q: %s", part, msg)
+				}
+			}
+			if !strings.Contains(msg, tc.want) {
+				t.Errorf("error %q does not contain %q", msg, tc.want)
+			}
+		})
+	}
+}
+
+// TestAPIErrorWithoutTokenInBodyUnchanged checks that redaction leaves ordinary errors as
+// they were.
+func TestAPIErrorWithoutTokenInBodyUnchanged(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = fmt.Fprint(w, `{"id":"not_found","message":"The resource you were accessing could not be found.","request_id":"abc-123"}`)
+	}))
+	t.Cleanup(srv.Close)
+	_, _, err := newClient(t, srv.URL).GetAction(t.Context(), 9)
+	want := "GET /v2/actions/9: 404 Not Found (not_found): The resource you were accessing could not be found. [request ID abc-123]"
+	if err == nil || err.Error() != want {
+		t.Errorf("error %v, want %s", err, want)
+	}
+}

@@ -341,7 +341,7 @@ func (c *Client) doOnce(ctx context.Context, method, path, rawURL string, body [
 		}
 		return resp, true, &TransportError{Method: method, Path: path, Written: true, Err: err}
 	}
-	c.debug(ctx, "API response", map[string]any{"method": method, "path": path, "status": hresp.StatusCode, "request_id": resp.RequestID, "body": string(truncate(data, 4096))})
+	c.debug(ctx, "API response", map[string]any{"method": method, "path": path, "status": hresp.StatusCode, "request_id": resp.RequestID, "body": string(truncate([]byte(c.redact(string(data))), 4096))})
 
 	if hresp.StatusCode >= 400 {
 		return resp, false, c.apiError(method, path, hresp, data)
@@ -368,12 +368,7 @@ func (c *Client) apiError(method, path string, hresp *http.Response, data []byte
 	// An error response may echo the request's headers (a proxy's error page, a debugging
 	// endpoint). The error ends up in diagnostics, so the token never goes into it; the raw
 	// body is redacted before it is cut short, so no piece of the token survives either.
-	redact := func(s string) string {
-		if c.cfg.Token == "" {
-			return s
-		}
-		return strings.ReplaceAll(s, c.cfg.Token, "REDACTED")
-	}
+	redact := c.redact
 	if json.Unmarshal(data, &body) == nil {
 		e.ID, e.Message, e.RequestID = redact(body.ID), redact(body.Message), redact(body.RequestID)
 	} else if len(data) > 0 {
@@ -520,10 +515,26 @@ func redactedHeaders(h http.Header) map[string]string {
 	return out
 }
 
+// debug hands a record to the Logger with the token replaced in every string field, so
+// that no body or error echoing it reaches a log.
 func (c *Client) debug(ctx context.Context, msg string, fields map[string]any) {
-	if c.cfg.Logger != nil {
-		c.cfg.Logger(ctx, msg, fields)
+	if c.cfg.Logger == nil {
+		return
 	}
+	for k, v := range fields {
+		if str, ok := v.(string); ok {
+			fields[k] = c.redact(str)
+		}
+	}
+	c.cfg.Logger(ctx, msg, fields)
+}
+
+// redact replaces the client's token in s.
+func (c *Client) redact(s string) string {
+	if c.cfg.Token == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, c.cfg.Token, "REDACTED")
 }
 
 func truncate(b []byte, n int) []byte {

@@ -1,10 +1,12 @@
 package client_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
@@ -106,5 +108,42 @@ func TestAPIErrorWithoutTokenInBodyUnchanged(t *testing.T) {
 	want := "GET /v2/actions/9: 404 Not Found (not_found): The resource you were accessing could not be found. [request ID abc-123]"
 	if err == nil || err.Error() != want {
 		t.Errorf("error %v, want %s", err, want)
+	}
+}
+
+// TestDebugRecordsRedactToken: the client's own debug records (response bodies, retry
+// errors) never carry the token, even when a response echoes it.
+func TestDebugRecordsRedactToken(t *testing.T) {
+	t.Parallel()
+	const token = "dop_v1_debugrecordtokenabcdef0123456789"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, `{"action":{"id":7,"status":"completed","type":"reboot","resource_id":1,"resource_type":"droplet","note":%q}}`, r.Header.Get("Authorization"))
+	}))
+	t.Cleanup(srv.Close)
+	var mu sync.Mutex
+	var records []string
+	c, err := client.New(client.Config{Token: token, Endpoint: srv.URL, Logger: func(_ context.Context, msg string, fields map[string]any) {
+		mu.Lock()
+		defer mu.Unlock()
+		records = append(records, fmt.Sprint(msg, fields))
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.GetAction(t.Context(), 7); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	echoed := false
+	for _, r := range records {
+		if strings.Contains(r, token) {
+			t.Errorf("debug record holds the token: %s", r)
+		}
+		echoed = echoed || strings.Contains(r, "Bearer REDACTED")
+	}
+	if !echoed {
+		t.Errorf("no debug record shows the (redacted) echoed header, so the check above proves nothing: %q", records)
 	}
 }

@@ -303,14 +303,22 @@ func (c *Client) awaitRunningAction(ctx context.Context, dropletID int64) error 
 	return c.sleep(ctx, c.cfg.PollMin)
 }
 
-// findStartedAction looks for an action of type t on the droplet begun at or after since,
-// allowing for clock skew between this machine and the API.
+// findStartedAction looks for an action of type t on the droplet that the request sent
+// at since (this machine's clock) may have started.
+//
+// The API's clock decides: the list's Date header, less the time since the request was
+// sent, is when the API received it, give or take the header's whole second; an action
+// begun before that second belongs to someone else, such as an earlier apply, however
+// recent. Without a Date header, ClockSkew is allowed instead.
 func (c *Client) findStartedAction(ctx context.Context, dropletID int64, t ActionType, since time.Time) (*Action, error) {
-	page, _, err := c.listActionsPage(ctx, dropletID, 1, 20)
+	page, resp, err := c.listActionsPage(ctx, dropletID, 1, 20)
 	if err != nil {
 		return nil, err
 	}
 	cutoff := since.Add(-c.cfg.ClockSkew)
+	if resp != nil && !resp.Date.IsZero() {
+		cutoff = resp.Date.Add(-c.now().Sub(since)).Truncate(time.Second)
+	}
 	for i := range page.Actions {
 		a := &page.Actions[i]
 		if _, ours := c.initiated.Load(a.ID); ours {

@@ -71,7 +71,8 @@ type Config struct {
 	Clock Clock
 	// MaxPendingWaits bounds how often an initiate waits out a 422 pending event.
 	MaxPendingWaits int
-	// ClockSkew is the allowance when matching actions by start time after an ambiguous failure.
+	// ClockSkew is the allowance when matching actions by start time after an ambiguous
+	// failure, used only when the API sends no Date header to read its clock from.
 	ClockSkew time.Duration
 	// Governor paces requests by the API's rate-limit headers; share one per token.
 	Governor *Governor
@@ -96,6 +97,8 @@ type Response struct {
 	StatusCode int
 	RequestID  string
 	Rate       Rate
+	// Date is the API's own clock when it answered (whole seconds), zero if not sent.
+	Date time.Time
 }
 
 // Rate is the rate-limit state the API reported.
@@ -333,6 +336,9 @@ func (c *Client) doOnce(ctx context.Context, method, path, rawURL string, body [
 	}
 	defer hresp.Body.Close()
 	resp := &Response{StatusCode: hresp.StatusCode, RequestID: hresp.Header.Get("x-request-id"), Rate: rateFromHeader(hresp.Header)}
+	if d, err := http.ParseTime(hresp.Header.Get("Date")); err == nil {
+		resp.Date = d
+	}
 
 	data, err := io.ReadAll(io.LimitReader(hresp.Body, 16<<20))
 	if err != nil {

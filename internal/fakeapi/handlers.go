@@ -265,6 +265,8 @@ func (s *Server) handle(r *http.Request, body []byte, rid string) response {
 		ri.apply(resp.header)
 	}
 	resp.header.Set("X-Request-Id", rid)
+	// The API's clock, which clients may compare action timestamps with.
+	resp.header.Set("Date", s.now().UTC().Format(http.TimeFormat))
 	return resp
 }
 

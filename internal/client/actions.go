@@ -268,7 +268,7 @@ func (c *Client) Initiate(ctx context.Context, dropletID int64, req ActionReques
 			ambiguousRetries++
 			adopted, lerr := c.findStartedAction(ctx, dropletID, req.Type, sentAt)
 			if lerr != nil {
-				return nil, resp, fmt.Errorf("%w; the droplet's action history could not be read to tell whether DigitalOcean acted (%w): check the droplet before retrying", err, lerr)
+				return nil, resp, &UncertainInitiateError{DropletID: dropletID, Type: req.Type, Err: err, ListErr: lerr}
 			}
 			if adopted != nil {
 				c.debug(ctx, "adopted action found after an ambiguous initiate", map[string]any{"action_id": adopted.ID, "droplet_id": dropletID, "error": err.Error()})

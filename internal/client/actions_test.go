@@ -741,8 +741,12 @@ func TestInitiateAmbiguousWithUnreadableHistory(t *testing.T) {
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 500 {
 		t.Errorf("err = %v, want it to wrap the 500", err)
 	}
-	if !strings.Contains(err.Error(), "check the droplet") {
-		t.Errorf("error %q does not tell the user to check the droplet", err)
+	var uncertain *client.UncertainInitiateError
+	if !errors.As(err, &uncertain) || uncertain.DropletID != 4242 || uncertain.Type != client.ActionReboot || !client.IsForbidden(uncertain.ListErr) {
+		t.Errorf("err = %#v, want an UncertainInitiateError naming the droplet, the type and the 403 on the history", err)
+	}
+	if !strings.Contains(err.Error(), "could not be read to tell whether DigitalOcean acted") {
+		t.Errorf("error %q does not say that whether the action started is unknown", err)
 	}
 }
 

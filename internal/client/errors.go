@@ -133,3 +133,19 @@ func (e *ValidationError) Error() string {
 	}
 	return e.Param + ": " + e.Message
 }
+
+// UncertainInitiateError is an initiate that failed ambiguously (DigitalOcean may have
+// acted) when the droplet's action history, which would tell, could not be read either.
+// Whether the action started is unknown: the caller must not simply try again.
+type UncertainInitiateError struct {
+	DropletID int64
+	Type      ActionType
+	// Err is the initiate's failure, ListErr the history read's.
+	Err, ListErr error
+}
+
+func (e *UncertainInitiateError) Error() string {
+	return fmt.Sprintf("%v; the droplet's action history could not be read to tell whether DigitalOcean acted (%v)", e.Err, e.ListErr)
+}
+
+func (e *UncertainInitiateError) Unwrap() []error { return []error{e.Err, e.ListErr} }

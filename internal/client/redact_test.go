@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -118,7 +119,9 @@ func TestDebugRecordsRedactToken(t *testing.T) {
 	const token = "dop_v1_debugrecordtokenabcdef0123456789"
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = fmt.Fprintf(w, `{"action":{"id":7,"status":"completed","type":"reboot","resource_id":1,"resource_type":"droplet","note":%q}}`, r.Header.Get("Authorization"))
+		// Echo the Authorization header back, as a misbehaving proxy might.
+		note, _ := json.Marshal(r.Header.Get("Authorization"))
+		_, _ = w.Write([]byte(`{"action":{"id":7,"status":"completed","type":"reboot","resource_id":1,"resource_type":"droplet","note":` + string(note) + `}}`))
 	}))
 	t.Cleanup(srv.Close)
 	var mu sync.Mutex

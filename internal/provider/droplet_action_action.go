@@ -195,7 +195,7 @@ func (a *DropletActionAction) Invoke(ctx context.Context, req action.InvokeReque
 	defer unlock()
 	act, _, err := a.client.Initiate(ctx, ref.DropletID, areq)
 	if err != nil {
-		resp.Diagnostics.AddError("Droplet action not started", errorDetail(ref, err))
+		resp.Diagnostics.AddError(initiateFailureSummary(err), errorDetail(ref, err))
 		return
 	}
 	ref.ActionID = act.ID

@@ -264,7 +264,7 @@ func (r *DropletActionResource) Create(ctx context.Context, req resource.CreateR
 
 	act, _, err := r.client.Initiate(ctx, ref.DropletID, areq)
 	if err != nil {
-		resp.Diagnostics.AddError("Droplet action not started", errorDetail(ref, err))
+		resp.Diagnostics.AddError(initiateFailureSummary(err), errorDetail(ref, err))
 		return
 	}
 	ref.ActionID = act.ID

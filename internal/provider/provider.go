@@ -37,6 +37,7 @@ const (
 	defaultRetryMax     = client.DefaultMaxRetries
 	defaultRetryWaitMin = 0.5
 	defaultRetryWaitMax = 30.0
+	defaultHTTPTimeout  = 60.0
 	defaultPollMin      = 0.6
 	defaultPollMax      = 5.0
 )
@@ -57,6 +58,7 @@ type providerModel struct {
 	HTTPRetryMax     types.Int64   `tfsdk:"http_retry_max"`
 	HTTPRetryWaitMin types.Float64 `tfsdk:"http_retry_wait_min"`
 	HTTPRetryWaitMax types.Float64 `tfsdk:"http_retry_wait_max"`
+	RequestTimeout   types.Float64 `tfsdk:"http_request_timeout"`
 	PollIntervalMin  types.Float64 `tfsdk:"poll_interval_min"`
 	PollIntervalMax  types.Float64 `tfsdk:"poll_interval_max"`
 }
@@ -95,6 +97,10 @@ func (p *GradientProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 			"http_retry_wait_max": schema.Float64Attribute{
 				Optional:            true,
 				MarkdownDescription: fmt.Sprintf("Longest wait between retries, in seconds. Defaults to `%g`. A `retry-after` from the API is honoured whatever this says.", defaultRetryWaitMax),
+			},
+			"http_request_timeout": schema.Float64Attribute{
+				Optional:            true,
+				MarkdownDescription: fmt.Sprintf("Longest time one HTTP request may take, in seconds, before it is abandoned and retried like a connection error. Defaults to `%g`. An initiate that timed out is repeated only after the droplet's action history shows that DigitalOcean did not act on it.", defaultHTTPTimeout),
 			},
 			"poll_interval_min": schema.Float64Attribute{
 				Optional:            true,
@@ -158,6 +164,7 @@ func (p *GradientProvider) Configure(ctx context.Context, req provider.Configure
 		Governor:     governorFor(token, endpoint),
 		Logger:       apiLogger(token),
 	}
+	ccfg.RequestTimeout = seconds(cfg.RequestTimeout, defaultHTTPTimeout, "http_request_timeout")
 	if retryMax == 0 {
 		// Zero in client.Config means "default"; a negative count disables retries there.
 		ccfg.MaxRetries = -1
@@ -203,14 +210,21 @@ func firstNonEmpty(vs ...string) string {
 }
 
 // governors holds one rate governor per token and endpoint for the whole provider process:
-// every resource, data source and action, and every aliased provider block with the same
-// token, draws on the one rate budget the API keeps per token.
+// every resource, data source and action it serves draws on the one rate budget the API
+// keeps per token, even when the process is configured more than once (as a debug or
+// reattached provider is). Terraform runs each aliased provider block in a process of its
+// own, so aliases pace themselves apart.
 var governors sync.Map
 
 func governorFor(token, endpoint string) *client.Governor {
-	sum := sha256.Sum256([]byte(endpoint + "\x00" + token))
-	g, _ := governors.LoadOrStore(hex.EncodeToString(sum[:]), client.NewGovernor())
+	g, _ := governors.LoadOrStore(accountKey(token, endpoint), client.NewGovernor())
 	return g.(*client.Governor) //nolint:forcetypeassert // only *client.Governor is stored
+}
+
+// accountKey keys per-token state without keeping the token itself in memory maps.
+func accountKey(token, endpoint string) string {
+	sum := sha256.Sum256([]byte(endpoint + "\x00" + token))
+	return hex.EncodeToString(sum[:])
 }
 
 // apiLogger sends the client's request records to the provider's "api" log subsystem,

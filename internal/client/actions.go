@@ -130,9 +130,14 @@ func (r *ActionRequest) Validate() error {
 // ValidateValues checks the values of the parameters that are set, without asking whether
 // the type takes or requires them.
 func (r *ActionRequest) ValidateValues() error {
-	if r.Type == ActionRestore && r.Image != "" {
-		if _, err := strconv.ParseInt(r.Image, 10, 64); err != nil {
+	if r.Image != "" {
+		id, err := strconv.ParseInt(r.Image, 10, 64)
+		switch {
+		case r.Type == ActionRestore && err != nil:
 			return &ValidationError{Param: string(ParamImage), Message: fmt.Sprintf("restore takes the numeric ID of a backup image of this droplet, not %q", r.Image)}
+		case err == nil && id <= 0:
+			// A number is sent as an image ID, and image IDs are positive.
+			return &ValidationError{Param: string(ParamImage), Message: fmt.Sprintf("image must be a positive image ID or an image slug, not %q", r.Image)}
 		}
 	}
 	if r.Kernel < 0 {

@@ -21,6 +21,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hashicorp/go-cleanhttp"
 	"github.com/hashicorp/go-retryablehttp"
@@ -347,7 +348,7 @@ func (c *Client) doOnce(ctx context.Context, method, path, rawURL string, body [
 		}
 		return resp, true, &TransportError{Method: method, Path: path, Written: true, Err: err}
 	}
-	c.debug(ctx, "API response", map[string]any{"method": method, "path": path, "status": hresp.StatusCode, "request_id": resp.RequestID, "body": string(truncate([]byte(c.redact(string(data))), 4096))})
+	c.debug(ctx, "API response", map[string]any{"method": method, "path": path, "status": hresp.StatusCode, "request_id": resp.RequestID, "body": shorten(c.redact(string(bytes.TrimSpace(data))), 4096)})
 
 	if hresp.StatusCode >= 400 {
 		return resp, false, c.apiError(method, path, hresp, data)
@@ -374,14 +375,15 @@ func (c *Client) apiError(method, path string, hresp *http.Response, data []byte
 	// An error response may echo the request's headers (a proxy's error page, a debugging
 	// endpoint). The error ends up in diagnostics, so the token never goes into it; the raw
 	// body is redacted before it is cut short, so no piece of the token survives either.
-	redact := c.redact
+	// Whatever the server sent, each text is valid UTF-8 and at most errorTextMax bytes.
+	clean := func(s string) string { return shorten(c.redact(s), errorTextMax) }
 	if json.Unmarshal(data, &body) == nil {
-		e.ID, e.Message, e.RequestID = redact(body.ID), redact(body.Message), redact(body.RequestID)
+		e.ID, e.Message, e.RequestID = clean(body.ID), clean(body.Message), clean(body.RequestID)
 	} else if len(data) > 0 {
-		e.Message = string(truncate([]byte(redact(string(data))), 256))
+		e.Message = clean(string(bytes.TrimSpace(data)))
 	}
 	if e.RequestID == "" {
-		e.RequestID = redact(hresp.Header.Get("x-request-id"))
+		e.RequestID = clean(hresp.Header.Get("x-request-id"))
 	}
 	if hresp.StatusCode == http.StatusTooManyRequests {
 		e.RetryAfter, _ = retryAfter(hresp.Header)
@@ -449,12 +451,18 @@ func retryAfter(h http.Header) (time.Duration, bool) {
 		return 0, false
 	}
 	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second, true
+		return retryAfterSeconds(s), true
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		return max(time.Until(t), 0), true
 	}
 	return 0, false
+}
+
+// retryAfterSeconds converts a retry-after in seconds, capping absurd values at a day so
+// that they cannot overflow a Duration into a negative or tiny wait.
+func retryAfterSeconds(s int) time.Duration {
+	return time.Duration(min(s, 86400)) * time.Second
 }
 
 // rateLimitWait is how long a 429 asks the caller to wait: retry-after when present,
@@ -543,12 +551,21 @@ func (c *Client) redact(s string) string {
 	return strings.ReplaceAll(s, c.cfg.Token, "REDACTED")
 }
 
-func truncate(b []byte, n int) []byte {
-	b = bytes.TrimSpace(b)
-	if len(b) <= n {
-		return b
+// errorTextMax bounds each text an APIError takes from a response.
+const errorTextMax = 256
+
+// shorten makes s valid UTF-8 and cuts it to at most n bytes at a character boundary,
+// marking a cut with "…".
+func shorten(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= n {
+		return s
 	}
-	return append(b[:n:n], "…"...)
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // sleep waits d or until ctx ends.

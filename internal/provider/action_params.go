@@ -72,10 +72,25 @@ func (m *actionParams) paramIsSet(p client.Param) bool {
 	if v.IsNull() {
 		return false
 	}
-	if p == client.ParamDisk && !v.IsUnknown() {
-		return m.Disk.ValueBool()
+	if p == client.ParamDisk {
+		// Unknown is judged once known, like every other value.
+		return !v.IsUnknown() && m.Disk.ValueBool()
 	}
 	return true
+}
+
+// isEmpty tells whether a known value is empty: "" or 0, which the API takes as absent.
+func isEmpty(v attr.Value) bool {
+	if v.IsNull() || v.IsUnknown() {
+		return false
+	}
+	switch v := v.(type) {
+	case types.String:
+		return v.ValueString() == ""
+	case types.Int64:
+		return v.ValueInt64() == 0
+	}
+	return false
 }
 
 // validate checks a configuration at plan time. Unknown values are not judged until known.
@@ -99,6 +114,9 @@ func (m *actionParams) validate(ctx context.Context, typ types.String, diags *di
 		case takes && spec.Required && m.value(p).IsNull():
 			diags.AddAttributeError(path.Root(string(p)), "Missing required argument",
 				fmt.Sprintf("type %q requires %s: %s", info.Type, p, spec.Doc))
+		case takes && spec.Required && isEmpty(m.value(p)):
+			diags.AddAttributeError(path.Root(string(p)), "Empty required argument",
+				fmt.Sprintf("type %q requires a non-empty %s: %s", info.Type, p, spec.Doc))
 		}
 	}
 	if diags.HasError() {

@@ -213,6 +213,10 @@ func TestAccDropletAction_validation(t *testing.T) {
 		{"unknown type", `type = "explode"`, regexp.MustCompile(`(?s)value must be one of`)},
 		{"disk on reboot", `type = "reboot"` + "\n" + `disk = true`, regexp.MustCompile(`(?s)disk is not an argument of type "reboot"`)},
 		{"kernel on rename", `type = "rename"` + "\n" + `name = "x"` + "\n" + `kernel = 5`, regexp.MustCompile(`(?s)kernel is not an argument`)},
+		{"empty rename name", `type = "rename"` + "\n" + `name = ""`, regexp.MustCompile(`(?s)requires a non-empty name`)},
+		{"zero kernel", `type = "change_kernel"` + "\n" + `kernel = 0`, regexp.MustCompile(`(?s)requires a non-empty kernel`)},
+		{"zero restore image", `type = "restore"` + "\n" + `image = "0"`, regexp.MustCompile(`(?s)image must be a positive image ID`)},
+		{"negative rebuild image", `type = "rebuild"` + "\n" + `image = "-5"`, regexp.MustCompile(`(?s)image must be a positive image ID`)},
 	}
 	var steps []resource.TestStep
 	for _, c := range cases {

@@ -30,7 +30,6 @@ import (
 // error, even when a response echoes it.
 const fzToken = "dop_v1_fuzz0123456789abcdef0123456789abcdef0123456789abcdef012345"
 
-
 // fzTransport answers every request in process.
 type fzTransport func(*http.Request) (*http.Response, error)
 

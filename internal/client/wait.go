@@ -8,9 +8,11 @@ import (
 
 // WaitForAction polls an action until it is completed or errored.
 //
-// The reads follow the client's PollStrategy (RampGridPoll by default); the governor
-// slows every read down when the rate budget runs low, and a late read moves the
-// schedule on rather than being made up for. onProgress, when set, sees every status
+// The reads follow the client's PollStrategy (RampGridPoll by default). While the rate
+// budget is tight (Governor.Ample is false) no read comes sooner than the PollMax grid,
+// so the ramp's extra reads are the first thing given up; the governor slows every read
+// down when the budget runs low, and a late read moves the schedule on rather than being
+// made up for. onProgress, when set, sees every status
 // read. An errored action returns *ActionFailedError with the action. When ctx ends
 // first, a *WaitError wrapping ctx.Err() and naming the action is returned, never nil:
 // the action itself goes on at DigitalOcean.
@@ -36,7 +38,13 @@ func (c *Client) wait(ctx context.Context, id int64, get func(context.Context) (
 	var last *Action
 	start := c.now()
 	for reads := 0; ; reads++ {
-		if err := c.sleep(ctx, c.cfg.Poll(reads, c.now().Sub(start))); err != nil {
+		elapsed := c.now().Sub(start)
+		delay := c.cfg.Poll(reads, elapsed)
+		if !c.gov.Ample() {
+			// A tight budget buys no speed: read no more often than the PollMax grid.
+			delay = max(delay, nextMultiple(elapsed, c.cfg.PollMax)-elapsed)
+		}
+		if err := c.sleep(ctx, delay); err != nil {
 			return last, &WaitError{ActionID: id, Last: last, Err: err}
 		}
 		a, err := get(ctx)

@@ -1,0 +1,8 @@
+//go:build !unix
+
+package bench
+
+import "os"
+
+// usageOf reports no usage where the platform has no rusage.
+func usageOf(*os.ProcessState) Usage { return Usage{} }

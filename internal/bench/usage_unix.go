@@ -1,0 +1,32 @@
+//go:build unix
+
+package bench
+
+import (
+	"os"
+	"runtime"
+	"syscall"
+	"time"
+)
+
+// usageOf reads a finished process's rusage: peak RSS (KiB on Linux, bytes on macOS)
+// and user and system CPU time.
+func usageOf(ps *os.ProcessState) Usage {
+	if ps == nil {
+		return Usage{}
+	}
+	ru, ok := ps.SysUsage().(*syscall.Rusage)
+	if !ok || ru == nil {
+		return Usage{}
+	}
+	rss := int64(ru.Maxrss)
+	if runtime.GOOS != "darwin" && runtime.GOOS != "ios" {
+		rss *= 1024
+	}
+	return Usage{
+		Valid:       true,
+		MaxRSSBytes: rss,
+		User:        time.Duration(ru.Utime.Nano()),
+		Sys:         time.Duration(ru.Stime.Nano()),
+	}
+}

@@ -726,15 +726,7 @@ func TestAccFault_stuckPastTimeout(t *testing.T) {
 	fc := newFaultCase(t)
 	d := fc.api.AddDroplet(fakeapi.Droplet{})
 	fc.api.SetDuration(client.ActionReboot, 10*time.Minute)
-	fc.extraFired = func() int {
-		n := 0
-		for _, a := range fc.api.Actions(d.ID) {
-			if a.Status == fakeapi.ActionInProgress {
-				n++
-			}
-		}
-		return n
-	}
+	fc.extraFired = func() int { return faultCountActions(fc.api, d.ID, fakeapi.ActionInProgress) }
 	cfg := providerConfig(fc.api) + faultRebootConfig(d.ID, "  timeouts {\n    create = \"2s\"\n  }\n")
 	fig := fc.run(
 		fc.failStep(cfg, func() *regexp.Regexp {
@@ -742,14 +734,7 @@ func TestAccFault_stuckPastTimeout(t *testing.T) {
 				fmt.Sprintf("Droplet ID: %d", d.ID), "Status: in-progress (last read)", "goes on at DigitalOcean", "terraform untaint")
 		}),
 		fc.stateStep(cfg, true),
-		faultStep{TestStep: resource.TestStep{
-			RefreshState:       true,
-			ExpectNonEmptyPlan: true,
-			Check: resource.ComposeAggregateTestCheckFunc(
-				fc.recordState(true),
-				resource.TestCheckResourceAttr(faultAddr, "status", "in-progress"),
-			),
-		}},
+		fc.refreshTaintedStep("in-progress"),
 	)
 	fc.expectAttempts(1, fig)
 }
@@ -761,15 +746,7 @@ func TestAccFault_erroredAction(t *testing.T) {
 	fc := newFaultCase(t)
 	d := fc.api.AddDroplet(fakeapi.Droplet{})
 	fc.api.SetActionOutcome(d.ID, client.ActionReboot, true)
-	fc.extraFired = func() int {
-		n := 0
-		for _, a := range fc.api.Actions(d.ID) {
-			if a.Status == fakeapi.ActionErrored {
-				n++
-			}
-		}
-		return n
-	}
+	fc.extraFired = func() int { return faultCountActions(fc.api, d.ID, fakeapi.ActionErrored) }
 	cfg := providerConfig(fc.api) + faultRebootConfig(d.ID, "")
 	fig := fc.run(
 		fc.failStep(cfg, func() *regexp.Regexp {
@@ -777,16 +754,34 @@ func TestAccFault_erroredAction(t *testing.T) {
 				fmt.Sprintf("Droplet ID: %d", d.ID), "Status: errored", "reports that it failed", "Check the droplet")
 		}),
 		fc.stateStep(cfg, true),
-		faultStep{TestStep: resource.TestStep{
-			RefreshState:       true,
-			ExpectNonEmptyPlan: true,
-			Check: resource.ComposeAggregateTestCheckFunc(
-				fc.recordState(true),
-				resource.TestCheckResourceAttr(faultAddr, "status", "errored"),
-			),
-		}},
+		fc.refreshTaintedStep("errored"),
 	)
 	fc.expectAttempts(1, fig)
+}
+
+// faultCountActions counts a droplet's actions in a status: the fault of a stuck or an
+// errored action is the action itself.
+func faultCountActions(api *fakeapi.Server, dropletID int64, status string) int {
+	n := 0
+	for _, a := range api.Actions(dropletID) {
+		if a.Status == status {
+			n++
+		}
+	}
+	return n
+}
+
+// refreshTaintedStep follows a failed apply whose action is in state, tainted: a refresh
+// reads the action's status, and the plan stays non-empty (the resource would be replaced).
+func (fc *faultCase) refreshTaintedStep(status string) faultStep {
+	return faultStep{TestStep: resource.TestStep{
+		RefreshState:       true,
+		ExpectNonEmptyPlan: true,
+		Check: resource.ComposeAggregateTestCheckFunc(
+			fc.recordState(true),
+			resource.TestCheckResourceAttr(faultAddr, "status", status),
+		),
+	}}
 }
 
 // faultCountStatus counts the requests the fake answered with status.

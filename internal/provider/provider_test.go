@@ -61,10 +61,9 @@ func initiates(s *fakeapi.Server) (accepted, attempts int) {
 	return accepted, attempts
 }
 
-func TestProviderSchemaIsValid(t *testing.T) {
-	t.Parallel()
-	// The framework validates schemas when serving them; a broken schema fails here
-	// without a Terraform CLI.
+// providerSchema serves the provider's schemas as Terraform would ask for them.
+func providerSchema(t *testing.T) *tfprotov6.GetProviderSchemaResponse {
+	t.Helper()
 	srv, err := testProviderFactories["gradient"]()
 	if err != nil {
 		t.Fatal(err)
@@ -73,6 +72,14 @@ func TestProviderSchemaIsValid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return resp
+}
+
+func TestProviderSchemaIsValid(t *testing.T) {
+	t.Parallel()
+	// The framework validates schemas when serving them; a broken schema fails here
+	// without a Terraform CLI.
+	resp := providerSchema(t)
 	for _, d := range resp.Diagnostics {
 		t.Errorf("%s: %s: %s", d.Severity, d.Summary, d.Detail)
 	}
@@ -88,14 +95,7 @@ func TestProviderSchemaIsValid(t *testing.T) {
 
 func TestProviderAccessTokenSensitive(t *testing.T) {
 	t.Parallel()
-	srv, err := testProviderFactories["gradient"]()
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := srv.GetProviderSchema(t.Context(), &tfprotov6.GetProviderSchemaRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := providerSchema(t)
 	if resp.Provider == nil || resp.Provider.Block == nil {
 		t.Fatal("no provider schema")
 	}

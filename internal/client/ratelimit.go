@@ -171,14 +171,14 @@ func (g *Governor) Observe(status int, h http.Header, now time.Time) {
 	g.changed = make(chan struct{})
 }
 
-// Ample reports whether the budget is comfortable: not reported yet, or at least half the
-// limit left. Requests that only buy speed, such as the waiter's ramp reads, are worth
-// their cost only then; when the budget is tight they would crowd out the reads and
-// initiates that every action needs.
+// Ample reports whether the budget is comfortable: not reported yet, or at least three
+// quarters of the limit left. Requests that only buy speed, such as the waiter's ramp
+// reads, are worth their cost only then: past that point they would soon crowd out the
+// reads and initiates that every action needs, and other tools sharing the token.
 func (g *Governor) Ample() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.remaining < 0 || g.limit <= 0 || 2*g.remaining >= g.limit
+	return g.remaining < 0 || g.limit <= 0 || 4*g.remaining >= 3*g.limit
 }
 
 // Throttled returns how many requests the governor has delayed.

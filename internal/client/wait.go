@@ -9,10 +9,10 @@ import (
 // WaitForAction polls an action until it is completed or errored.
 //
 // The reads follow the client's PollStrategy (RampGridPoll by default). While the rate
-// budget is tight (Governor.Ample is false) no read comes sooner than the PollMax grid,
-// so the ramp's extra reads are the first thing given up; the governor slows every read
-// down when the budget runs low, and a late read moves the schedule on rather than being
-// made up for. onProgress, when set, sees every status
+// budget is not ample (Governor.Ample: less than three quarters of it left), no read
+// comes sooner than the PollMax grid, so the ramp's extra reads are the first thing given
+// up; the governor slows every read down when the budget runs low, and a late read moves
+// the schedule on rather than being made up for. onProgress, when set, sees every status
 // read. An errored action returns *ActionFailedError with the action. When ctx ends
 // first, a *WaitError wrapping ctx.Err() and naming the action is returned, never nil:
 // the action itself goes on at DigitalOcean.

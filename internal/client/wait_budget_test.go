@@ -79,3 +79,22 @@ func TestWaitDropsTheRampWhenTheBudgetIsTight(t *testing.T) {
 		})
 	}
 }
+
+func TestGovernorAmple(t *testing.T) {
+	t.Parallel()
+	g := client.NewGovernor()
+	if !g.Ample() {
+		t.Error("a budget not reported yet is not ample")
+	}
+	for remaining, want := range map[int]bool{250: true, 188: true, 187: false, 10: false, 0: false} {
+		g := client.NewGovernor()
+		h := http.Header{}
+		h.Set("ratelimit-limit", "250")
+		h.Set("ratelimit-remaining", strconv.Itoa(remaining))
+		h.Set("ratelimit-reset", strconv.FormatInt(time.Now().Add(time.Minute).Unix(), 10))
+		g.Observe(http.StatusOK, h, time.Now())
+		if got := g.Ample(); got != want {
+			t.Errorf("Ample() with %d of 250 left = %t, want %t", remaining, got, want)
+		}
+	}
+}

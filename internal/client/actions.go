@@ -216,15 +216,18 @@ type actionRoot struct {
 	Action *Action `json:"action"`
 }
 
+// pageLinks is the links object of a paginated list.
+type pageLinks struct {
+	Pages struct {
+		Next string `json:"next"`
+		Last string `json:"last"`
+	} `json:"pages"`
+}
+
 type actionsRoot struct {
-	Actions []Action `json:"actions"`
-	Links   *struct {
-		Pages struct {
-			Next string `json:"next"`
-			Last string `json:"last"`
-		} `json:"pages"`
-	} `json:"links"`
-	Meta *struct {
+	Actions []Action   `json:"actions"`
+	Links   *pageLinks `json:"links"`
+	Meta    *struct {
 		Total int `json:"total"`
 	} `json:"meta"`
 }

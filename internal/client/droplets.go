@@ -4,6 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
 )
 
 // Droplet is the part of a droplet that actions read or change.
@@ -47,4 +51,31 @@ func (c *Client) GetDroplet(ctx context.Context, id int64) (*Droplet, *Response,
 		return nil, resp, &malformedError{path: path, err: fmt.Errorf("response has no droplet")}
 	}
 	return root.Droplet, resp, nil
+}
+
+// DropletIDsByTag lists the IDs of the droplets carrying tag, in ascending order, over all
+// pages (GET /v2/droplets?tag_name=, which needs droplet:read).
+func (c *Client) DropletIDsByTag(ctx context.Context, tag string) ([]int64, error) {
+	if strings.TrimSpace(tag) == "" {
+		return nil, &ValidationError{Param: "tag_name", Message: "tag_name must not be empty"}
+	}
+	var ids []int64
+	for page := 1; ; page++ {
+		var root struct {
+			Droplets []Droplet  `json:"droplets"`
+			Links    *pageLinks `json:"links"`
+		}
+		q := url.Values{"tag_name": {tag}, "page": {strconv.Itoa(page)}, "per_page": {strconv.Itoa(MaxPerPage)}}
+		if _, err := c.do(ctx, http.MethodGet, "/v2/droplets", q, nil, &root, false); err != nil {
+			return nil, err
+		}
+		for _, d := range root.Droplets {
+			ids = append(ids, d.ID)
+		}
+		if root.Links == nil || root.Links.Pages.Next == "" || len(root.Droplets) == 0 {
+			break
+		}
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids), nil
 }

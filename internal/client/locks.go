@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -39,4 +40,25 @@ func (c *Client) LockDroplet(ctx context.Context, dropletID int64) (unlock func(
 	case <-ctx.Done():
 		return nil, fmt.Errorf("waiting for another action on droplet %d to finish: %w", dropletID, ctx.Err())
 	}
+}
+
+// LockDroplets holds every droplet in ids, taking them in ascending order so that two
+// callers holding overlapping sets cannot deadlock. On error nothing stays held.
+func (c *Client) LockDroplets(ctx context.Context, ids []int64) (unlock func(), err error) {
+	sorted := slices.Compact(slices.Sorted(slices.Values(ids)))
+	unlocks := make([]func(), 0, len(sorted))
+	release := func() {
+		for _, u := range slices.Backward(unlocks) {
+			u()
+		}
+	}
+	for _, id := range sorted {
+		u, err := c.LockDroplet(ctx, id)
+		if err != nil {
+			release()
+			return nil, err
+		}
+		unlocks = append(unlocks, u)
+	}
+	return release, nil
 }

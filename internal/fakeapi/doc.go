@@ -10,6 +10,7 @@
 //	GET  /v2/droplets/{id}/actions/{action_id} 404 unless the action is that droplet's
 //	GET  /v2/droplets/{id}/actions             newest first, paginated
 //	GET  /v2/droplets/{id}                     {"droplet": ...}
+//	GET  /v2/droplets[?tag_name=T]             {"droplets": [...]}, by ID, paginated
 //	GET  /v2/droplets/{id}/backups/policy      {"policy": ...}, to observe policy changes
 //
 // Unknown paths answer 404 not_found; a known path with the wrong method 405.

@@ -310,6 +310,12 @@ func (s *Server) routeLocked(r *http.Request, body []byte, rid string) response 
 		resp.header.Set("Allow", strings.Join(methods, ", "))
 		return resp, false
 	}
+	if len(seg) == 2 && seg[0] == "v2" && seg[1] == "droplets" {
+		if resp, ok := allow(http.MethodGet); !ok {
+			return resp
+		}
+		return s.listDropletsLocked(r, rid)
+	}
 	if len(seg) < 3 || seg[0] != "v2" {
 		return notFound
 	}
@@ -547,6 +553,33 @@ type pageLinks struct {
 }
 
 func (s *Server) listLocked(r *http.Request, did int64, rid string) response {
+	ids := s.byDroplet[did]
+	// IDs are in creation order; walk them backwards for newest first.
+	return pagedResponse(r, rid, "actions", len(ids), func(i int) any {
+		return s.actions[ids[len(ids)-1-i]].a.toJSON()
+	})
+}
+
+// listDropletsLocked answers GET /v2/droplets, all droplets or those carrying tag_name,
+// by ID.
+func (s *Server) listDropletsLocked(r *http.Request, rid string) response {
+	tag := r.URL.Query().Get("tag_name")
+	var ds []*Droplet
+	for _, d := range s.droplets {
+		if tag == "" || slices.Contains(d.Tags, tag) {
+			ds = append(ds, d)
+		}
+	}
+	slices.SortFunc(ds, func(a, b *Droplet) int { return cmp.Compare(a.ID, b.ID) })
+	now := s.now()
+	return pagedResponse(r, rid, "droplets", len(ds), func(i int) any {
+		return ds[i].toJSON(s.inFlightLocked(ds[i].ID) > 0, now)
+	})
+}
+
+// pagedResponse answers one page of a list of total items under key, item(i) being the
+// i-th, with the API's page and per_page parameters, links and meta.
+func pagedResponse(r *http.Request, rid, key string, total int, item func(i int) any) response {
 	q := r.URL.Query()
 	page, perPage := 1, defaultPerPage
 	for _, v := range []struct {
@@ -566,13 +599,10 @@ func (s *Server) listLocked(r *http.Request, did int64, rid string) response {
 	}
 	perPage = min(perPage, maxPerPage)
 
-	ids := s.byDroplet[did]
-	total := len(ids)
 	lastPage := max((total+perPage-1)/perPage, 1)
-	items := []actionJSON{}
-	// IDs are in creation order; walk them backwards for newest first.
+	items := []any{}
 	for i := (page - 1) * perPage; i < min(page*perPage, total); i++ {
-		items = append(items, s.actions[ids[total-1-i]].a.toJSON())
+		items = append(items, item(i))
 	}
 
 	scheme := "http"
@@ -580,8 +610,11 @@ func (s *Server) listLocked(r *http.Request, did int64, rid string) response {
 		scheme = "https"
 	}
 	link := func(n int) string {
-		u := url.URL{Scheme: scheme, Host: r.Host, Path: r.URL.Path,
-			RawQuery: url.Values{"page": {strconv.Itoa(n)}, "per_page": {strconv.Itoa(perPage)}}.Encode()}
+		kept := url.Values{"page": {strconv.Itoa(n)}, "per_page": {strconv.Itoa(perPage)}}
+		if tag := q.Get("tag_name"); tag != "" {
+			kept.Set("tag_name", tag)
+		}
+		u := url.URL{Scheme: scheme, Host: r.Host, Path: r.URL.Path, RawQuery: kept.Encode()}
 		return u.String()
 	}
 	var pl pageLinks
@@ -598,8 +631,8 @@ func (s *Server) listLocked(r *http.Request, did int64, rid string) response {
 		links["pages"] = pl
 	}
 	return jsonResponse(http.StatusOK, map[string]any{
-		"actions": items,
-		"links":   links,
-		"meta":    map[string]int{"total": total},
+		key:     items,
+		"links": links,
+		"meta":  map[string]int{"total": total},
 	})
 }

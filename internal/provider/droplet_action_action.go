@@ -268,6 +268,12 @@ func seconds(d time.Duration) string {
 
 func (a *DropletActionAction) invokeByTag(ctx context.Context, tag string, areq client.ActionRequest, p *progress, resp *action.InvokeResponse) {
 	ref := actionRef{Type: string(areq.Type), Tag: tag}
+	unlock, err := lockTagged(ctx, a.client, tag)
+	if err != nil {
+		resp.Diagnostics.AddError("Bulk droplet action not started", errorDetail(ref, err))
+		return
+	}
+	defer unlock()
 	acts, _, err := a.client.InitiateByTag(ctx, tag, areq)
 	if err != nil {
 		resp.Diagnostics.AddError("Bulk droplet action not started", errorDetail(ref, err))

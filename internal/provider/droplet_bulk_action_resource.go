@@ -133,6 +133,7 @@ func (r *DropletBulkActionResource) Schema(ctx context.Context, _ resource.Schem
 		MarkdownDescription: "Runs one DigitalOcean droplet action on every droplet carrying a tag, with a single API call, and waits for all of them to finish. " +
 			"Only the types DigitalOcean accepts by tag are allowed; for any other, use `gradient_droplet_action` with `for_each` over the droplets. " +
 			"The set of droplets is whatever carries the tag when the resource is created: droplets tagged later are not acted on until the resource is replaced. " +
+			"Before the call it lists the droplets carrying the tag and queues behind every other action this provider runs on them, as `gradient_droplet_action` does per droplet, so bulk actions on overlapping tags and single-droplet actions need no `depends_on` to avoid DigitalOcean's 422 \"pending event\" (they still need it to run in a chosen order). " +
 			"Changing any argument but `wait` and `timeouts` runs the action again on every droplet carrying the tag (the resource is replaced). " +
 			"Destroying the resource only removes it from the state; it makes no API call and undoes nothing. " +
 			"The resource cannot be imported: a bulk action is not one object at DigitalOcean, only the actions it started on each droplet, which `gradient_droplet_action` imports one by one.",
@@ -259,6 +260,12 @@ func (r *DropletBulkActionResource) Create(ctx context.Context, req resource.Cre
 
 	tag := plan.TagName.ValueString()
 	areq := client.ActionRequest{Type: client.ActionType(plan.Type.ValueString()), Name: plan.Name.ValueString()}
+	unlock, err := lockTagged(ctx, r.client, tag)
+	if err != nil {
+		resp.Diagnostics.AddError("Droplet bulk action not started", bulkInitiateDetail(tag, string(areq.Type), err))
+		return
+	}
+	defer unlock()
 	acts, _, err := r.client.InitiateByTag(ctx, tag, areq)
 	if err != nil {
 		resp.Diagnostics.AddError("Droplet bulk action not started", bulkInitiateDetail(tag, string(areq.Type), err))
@@ -291,6 +298,18 @@ func (r *DropletBulkActionResource) Create(ctx context.Context, req resource.Cre
 	}
 }
 
+// lockTagged holds every droplet that carries tag in this provider process, so that a
+// by-tag action queues behind the process's other actions on those droplets (and they
+// behind it) instead of meeting DigitalOcean's 422 "pending event". A droplet tagged after
+// the list is not held.
+func lockTagged(ctx context.Context, c *client.Client, tag string) (unlock func(), err error) {
+	ids, err := c.DropletIDsByTag(ctx, tag)
+	if err != nil {
+		return nil, fmt.Errorf("listing the droplets tagged %q to queue behind their running actions: %w", tag, err)
+	}
+	return c.LockDroplets(ctx, ids)
+}
+
 // bulkInitiateDetail explains why the by-tag call failed. The call is all or nothing, so
 // in every case no action was started.
 func bulkInitiateDetail(tag, typ string, err error) string {
@@ -299,7 +318,7 @@ func bulkInitiateDetail(tag, typ string, err error) string {
 		return fmt.Sprintf("Tag:  %s\nType: %s\n\n%s\n\nNo droplet carries the tag %q, or the tag does not exist: nothing was started.", tag, typ, err, tag)
 	case client.IsPendingEvent(err):
 		return fmt.Sprintf("Tag:  %s\nType: %s\n\n%s\n\nAt least one droplet carrying the tag has an action in progress, and DigitalOcean starts a bulk action only when none has: nothing was started. "+
-			"Order this resource after other actions on those droplets with depends_on, and run again.", tag, typ, err)
+			"Another tool, or a droplet tagged while this apply ran, may have started one. Run again once it has finished.", tag, typ, err)
 	}
 	return errorDetail(actionRef{Type: typ, Tag: tag}, err)
 }

@@ -450,3 +450,55 @@ func isActionRead(path string) bool {
 	seg := strings.Split(strings.Trim(path, "/"), "/")
 	return (len(seg) == 3 && seg[1] == "actions") || (len(seg) == 5 && seg[1] == "droplets" && seg[3] == "actions")
 }
+
+// TestAccDropletBulkAction_queuesWithOtherActions: two bulk actions on overlapping tags
+// and a single-droplet action on a droplet they share, in one apply and without
+// depends_on. The bulk actions hold every droplet of their tag in the provider's
+// per-droplet queue, so DigitalOcean never sees two actions in flight on one droplet and
+// never answers 422 "pending event".
+func TestAccDropletBulkAction_queuesWithOtherActions(t *testing.T) {
+	t.Parallel()
+	api := newTestAPI(t, func(o *fakeapi.Options) { o.DefaultDuration = 400 * time.Millisecond })
+	web := tagged(api, "web", 2)
+	both := api.AddDroplet(fakeapi.Droplet{Tags: []string{"web", "all"}})
+	all := tagged(api, "all", 1)
+	cfg := providerConfig(api) + fmt.Sprintf(`
+resource "gradient_droplet_bulk_action" "web" {
+  tag_name = "web"
+  type     = "power_cycle"
+}
+resource "gradient_droplet_bulk_action" "all" {
+  tag_name = "all"
+  type     = "enable_ipv6"
+}
+resource "gradient_droplet_action" "one" {
+  droplet_id = %d
+  type       = "reboot"
+}
+`, both.ID)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: cfg,
+			Check: func(*terraform.State) error {
+				st := api.Stats()
+				if st.Pending422 != 0 {
+					return fmt.Errorf("the API answered 422 pending event %d times: the actions raced", st.Pending422)
+				}
+				if st.BulkInitiates != 2 {
+					return fmt.Errorf("%d bulk initiates, want 2", st.BulkInitiates)
+				}
+				want := map[int64]int{web[0].ID: 1, web[1].ID: 1, both.ID: 3, all[0].ID: 1}
+				for id, n := range want {
+					if got := len(api.Actions(id)); got != n {
+						return fmt.Errorf("droplet %d has %d actions, want %d", id, got, n)
+					}
+					if m := st.MaxInFlightPerDroplet[id]; m != 1 {
+						return fmt.Errorf("droplet %d had %d actions in flight at once", id, m)
+					}
+				}
+				return nil
+			},
+		}},
+	})
+}

@@ -1,0 +1,109 @@
+package client_test
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gradient-tf/terraform-provider-gradient/internal/fakeapi"
+)
+
+func TestDropletIDsByTagReadsEveryPage(t *testing.T) {
+	t.Parallel()
+	s := newFake(t, fakeapi.Options{})
+	var want []int64
+	for i := range 230 {
+		d := fakeapi.Droplet{}
+		if i%3 != 0 {
+			d.Tags = []string{"web"}
+		}
+		if id := s.AddDroplet(d).ID; i%3 != 0 {
+			want = append(want, id)
+		}
+	}
+	c := newClient(t, s.URL())
+	got, err := c.DropletIDsByTag(t.Context(), "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %d IDs, want the %d tagged ones in order", len(got), len(want))
+	}
+	if n := s.Stats().ByMethod["GET"]; n != 1 {
+		// 153 tagged droplets fit in one page of 200.
+		t.Errorf("%d requests, want 1", n)
+	}
+	for range 100 {
+		s.AddDroplet(fakeapi.Droplet{Tags: []string{"web", "x"}})
+	}
+	s.ResetLog()
+	got, err = c.DropletIDsByTag(t.Context(), "web")
+	if err != nil || len(got) != len(want)+100 {
+		t.Fatalf("after 100 more: %d IDs, %v", len(got), err)
+	}
+	if n := s.Stats().ByMethod["GET"]; n != 2 {
+		t.Errorf("%d requests for 253 droplets, want 2 pages", n)
+	}
+	if none, err := c.DropletIDsByTag(t.Context(), "db"); err != nil || len(none) != 0 {
+		t.Errorf("an unused tag: %v, %v", none, err)
+	}
+}
+
+// TestLockDropletsOverlappingSets: callers holding overlapping sets of droplets queue
+// instead of deadlocking, and no droplet is ever held twice.
+func TestLockDropletsOverlappingSets(t *testing.T) {
+	t.Parallel()
+	c := newClient(t, "http://127.0.0.1:1")
+	sets := [][]int64{{3, 1, 2}, {2, 3}, {1, 3, 3}, {4}, {2, 4, 1}}
+	var mu sync.Mutex
+	held := map[int64]bool{}
+	var wg sync.WaitGroup
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	for round := range 50 {
+		for _, set := range sets {
+			wg.Go(func() {
+				unlock, err := c.LockDroplets(ctx, set)
+				if err != nil {
+					t.Errorf("round %d: %v", round, err)
+					return
+				}
+				ids := slices.Compact(slices.Sorted(slices.Values(set)))
+				mu.Lock()
+				for _, id := range ids {
+					if held[id] {
+						t.Errorf("droplet %d held twice", id)
+					}
+					held[id] = true
+				}
+				mu.Unlock()
+				mu.Lock()
+				for _, id := range ids {
+					held[id] = false
+				}
+				mu.Unlock()
+				unlock()
+			})
+		}
+	}
+	wg.Wait()
+
+	// A caller that gives up keeps nothing.
+	unlock, err := c.LockDroplets(ctx, []int64{2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, stop := context.WithCancel(ctx)
+	stop()
+	if _, err := c.LockDroplets(short, []int64{1, 2}); err == nil {
+		t.Fatal("LockDroplets succeeded on a held droplet with a cancelled context")
+	}
+	unlock()
+	again, err := c.LockDroplets(ctx, []int64{1, 2})
+	if err != nil {
+		t.Fatalf("droplet 1 stayed held after the failed call: %v", err)
+	}
+	again()
+}

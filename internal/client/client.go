@@ -224,6 +224,8 @@ const attemptKey ctxKey = 0
 // attemptState follows one logical request across its attempts.
 type attemptState struct {
 	initiate bool
+	// admitted is set while the current attempt counts as in flight at the governor.
+	admitted atomic.Bool
 	// wrote is set once the current attempt's request was fully written to the connection:
 	// from then on the server may have acted on it.
 	wrote atomic.Bool
@@ -399,10 +401,15 @@ func (c *Client) apiError(method, path string, hresp *http.Response, data []byte
 // connection error before the request was written. Ambiguous initiate failures go back to
 // Initiate, which looks at the droplet's history before deciding.
 func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	st, _ := ctx.Value(attemptKey).(*attemptState)
+	if resp == nil && st != nil && st.admitted.CompareAndSwap(true, false) {
+		// No response will be observed for this attempt: the governor must not count it
+		// as in flight any longer.
+		c.gov.Release()
+	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return false, ctxErr
 	}
-	st, _ := ctx.Value(attemptKey).(*attemptState)
 	initiate := st != nil && st.initiate
 	if err != nil {
 		if initiate && st.wrote.Load() {
@@ -498,7 +505,11 @@ func (c *Client) beforeAttempt(_ retryablehttp.Logger, req *http.Request, attemp
 		st.wrote.Store(false)
 	}
 	// The governor's wait ends early when ctx ends; the attempt then fails with ctx's error.
-	_ = c.gov.Wait(ctx)
+	if c.gov.Wait(ctx) == nil {
+		if st, ok := ctx.Value(attemptKey).(*attemptState); ok {
+			st.admitted.Store(true)
+		}
+	}
 	if c.cfg.Logger == nil {
 		return
 	}
@@ -514,6 +525,11 @@ func (c *Client) beforeAttempt(_ retryablehttp.Logger, req *http.Request, attemp
 }
 
 func (c *Client) afterAttempt(_ retryablehttp.Logger, resp *http.Response) {
+	if resp.Request != nil {
+		if st, ok := resp.Request.Context().Value(attemptKey).(*attemptState); ok {
+			st.admitted.Store(false)
+		}
+	}
 	c.gov.Observe(resp.StatusCode, resp.Header, time.Now())
 }
 

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -369,5 +372,39 @@ func TestGovernorUnknownBudgetDoesNotWait(t *testing.T) {
 	cancel()
 	if err := g.Wait(cancelled); !errors.Is(err, context.Canceled) {
 		t.Errorf("Wait on a cancelled context = %v", err)
+	}
+}
+
+// TestGovernorForgetsAttemptsWithoutResponse: attempts that end in a connection error are
+// let through by the governor but never answered; they must not stay counted as in
+// flight, or the budget would look smaller with every network blip until requests failed
+// unsent.
+func TestGovernorForgetsAttemptsWithoutResponse(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) <= 3 {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				_ = conn.Close()
+			}
+			return
+		}
+		w.Header().Set("ratelimit-limit", "100")
+		w.Header().Set("ratelimit-remaining", "100")
+		w.Header().Set("ratelimit-reset", strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10))
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"action":{"id":5,"status":"completed","type":"reboot","resource_id":1,"resource_type":"droplet"}}`))
+	}))
+	t.Cleanup(srv.Close)
+	c := mustNew(t, Config{Token: "t", Endpoint: srv.URL, RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond})
+	if _, _, err := c.GetAction(t.Context(), 5); err != nil {
+		t.Fatal(err)
+	}
+	c.gov.mu.Lock()
+	inflight, remaining := len(c.gov.inflight), c.gov.remaining
+	c.gov.mu.Unlock()
+	if n.Load() != 4 || inflight != 0 || remaining != 100 {
+		t.Errorf("after %d attempts (3 dropped): %d counted in flight, %d remaining; want 0 and the API's 100", n.Load(), inflight, remaining)
 	}
 }

@@ -22,7 +22,10 @@ import (
 type Governor struct {
 	mu        sync.Mutex
 	limit     int
-	remaining int // -1 while unknown
+	remaining int // -1 while unknown; the API's figure less the requests in flight
+	// apiRemaining is the API's own last figure, -1 while unknown: only the API's word that
+	// nothing is left makes a request fail without being sent.
+	apiRemaining int
 	reset     time.Time
 	// blockedUntil is set by a 429 that said how long to wait.
 	blockedUntil time.Time
@@ -53,7 +56,9 @@ const (
 )
 
 // NewGovernor returns a governor that paces when fewer than 10% of the budget remain.
-func NewGovernor() *Governor { return &Governor{remaining: -1, changed: make(chan struct{})} }
+func NewGovernor() *Governor {
+	return &Governor{remaining: -1, apiRemaining: -1, changed: make(chan struct{})}
+}
 
 // Wait blocks until the next request may start, or ctx ends. When it returns nil, the
 // request counts as sent until its response is observed.
@@ -132,7 +137,7 @@ func (g *Governor) exhaustedFor(now time.Time) (until time.Time, wait time.Durat
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	until = g.blockedUntil
-	if g.remaining == 0 && g.reset.After(until) {
+	if g.apiRemaining == 0 && g.reset.After(until) {
 		until = g.reset
 	}
 	return until, until.Sub(now)
@@ -156,6 +161,7 @@ func (g *Governor) Observe(status int, h http.Header, now time.Time) {
 	}
 	if r.Remaining >= 0 {
 		// The API's figure cannot include the requests still on their way.
+		g.apiRemaining = r.Remaining
 		g.remaining = max(r.Remaining-len(g.inflight), 0)
 		g.reset = r.Reset
 		g.probeUntil = time.Time{}
@@ -179,6 +185,17 @@ func (g *Governor) Ample() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.remaining < 0 || g.limit <= 0 || 4*g.remaining >= 3*g.limit
+}
+
+// Release forgets one request let through by Wait that ended without a response to
+// observe (a connection error, a timeout, a cancelled context), so that it does not count
+// against the budget for ever.
+func (g *Governor) Release() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.inflight) > 0 {
+		g.inflight = g.inflight[1:]
+	}
 }
 
 // Throttled returns how many requests the governor has delayed.

@@ -26,7 +26,7 @@ type Governor struct {
 	// apiRemaining is the API's own last figure, -1 while unknown: only the API's word that
 	// nothing is left makes a request fail without being sent.
 	apiRemaining int
-	reset     time.Time
+	reset        time.Time
 	// blockedUntil is set by a 429 that said how long to wait.
 	blockedUntil time.Time
 	// next is the earliest start of the next request while pacing.

@@ -32,6 +32,10 @@ func newTestAPI(t *testing.T, opts ...func(*fakeapi.Options)) *fakeapi.Server {
 	}
 	s := fakeapi.New(o)
 	t.Cleanup(s.Close)
+	// The provider keeps one rate governor per token and endpoint for the process. A later
+	// test's fake may listen on this one's port again: it must not inherit the budget this
+	// test spent.
+	t.Cleanup(func() { governors.Delete(accountKey(o.Token, s.URL())) })
 	return s
 }
 

@@ -390,12 +390,21 @@ func (c *Client) GetAction(ctx context.Context, id int64) (*Action, *Response, e
 
 // ReadAction reads an action through the droplet's own path when dropletID is known,
 // which the droplet:read scope allows, and through /v2/actions (actions:read) when it is
-// zero, as right after an import by action ID.
+// zero, as right after an import by action ID. A 404 on the droplet's path (the droplet
+// was destroyed since) is asked again of /v2/actions, which keeps the action; if that is
+// refused too, the 404 stands.
 func (c *Client) ReadAction(ctx context.Context, dropletID, id int64) (*Action, *Response, error) {
-	if dropletID > 0 {
-		return c.GetDropletAction(ctx, dropletID, id)
+	if dropletID <= 0 {
+		return c.GetAction(ctx, id)
 	}
-	return c.GetAction(ctx, id)
+	a, resp, err := c.GetDropletAction(ctx, dropletID, id)
+	if !IsNotFound(err) {
+		return a, resp, err
+	}
+	if ga, gresp, gerr := c.GetAction(ctx, id); gerr == nil || IsNotFound(gerr) {
+		return ga, gresp, gerr
+	}
+	return a, resp, err
 }
 
 // GetDropletAction reads an action through its droplet (GET /v2/droplets/{d}/actions/{id}),

@@ -45,3 +45,31 @@ func TestDropletScopedTokenCanWait(t *testing.T) {
 		t.Errorf("resize without droplet:create = %v, want 403", err)
 	}
 }
+
+// TestReadActionOfADestroyedDroplet: the droplet's path answers 404 once the droplet is
+// gone, but /v2/actions still has the action; ReadAction asks there. A token that may
+// not read /v2/actions gets the 404.
+func TestReadActionOfADestroyedDroplet(t *testing.T) {
+	t.Parallel()
+	for name, scopes := range map[string][]string{"full access": nil, "droplet scopes only": {"droplet:read", "droplet:update"}} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := newFake(t, fakeapi.Options{Scopes: scopes})
+			d := s.AddDroplet(fakeapi.Droplet{})
+			c := newClient(t, s.URL())
+			a, _, err := c.Initiate(t.Context(), d.ID, client.ActionRequest{Type: client.ActionReboot})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.InjectFault(fakeapi.Fault{Method: "GET", PathPrefix: "/v2/droplets/", Kind: fakeapi.FaultStatus, Status: 404, Times: -1})
+			got, _, err := c.ReadAction(t.Context(), d.ID, a.ID)
+			if scopes == nil {
+				if err != nil || got.ID != a.ID {
+					t.Fatalf("ReadAction = %v, %v; want action %d from /v2/actions", got, err, a.ID)
+				}
+			} else if !client.IsNotFound(err) {
+				t.Fatalf("ReadAction = %v, %v; want the droplet path's 404", got, err)
+			}
+		})
+	}
+}

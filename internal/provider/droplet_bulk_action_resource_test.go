@@ -365,11 +365,15 @@ resource "gradient_droplet_bulk_action" "on" {
 					if err != nil {
 						t.Fatal(err)
 					}
-					api.InjectFault(fakeapi.Fault{
-						Method: "GET", PathPrefix: fmt.Sprintf("/v2/droplets/%d/actions/%d", web[0].ID, ids[0]), Times: 1,
-						Kind: fakeapi.FaultStatus, Status: 404,
-						Body: `{"id":"not_found","message":"The resource you were accessing could not be found."}`,
-					})
+					// Gone from both paths: the droplet's and /v2/actions, which ReadAction
+					// asks after a 404 on the droplet's.
+					for _, path := range []string{fmt.Sprintf("/v2/droplets/%d/actions/%d", web[0].ID, ids[0]), fmt.Sprintf("/v2/actions/%d", ids[0])} {
+						api.InjectFault(fakeapi.Fault{
+							Method: "GET", PathPrefix: path, Times: 1,
+							Kind: fakeapi.FaultStatus, Status: 404,
+							Body: `{"id":"not_found","message":"The resource you were accessing could not be found."}`,
+						})
+					}
 				},
 				RefreshState: true,
 				Check: resource.ComposeTestCheckFunc(

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -255,9 +256,13 @@ func (c *Client) Initiate(ctx context.Context, dropletID int64, req ActionReques
 
 	var pendingWaits, ambiguousRetries int
 	for {
-		sentAt := c.now()
+		// When the last attempt went out: retries and waits inside do come before it, and an
+		// action someone else began meanwhile must not pass for ours.
+		var sent atomic.Int64
+		sent.Store(c.now().UnixNano())
 		root := new(actionRoot)
-		resp, err := c.do(ctx, http.MethodPost, path, nil, body, root, true)
+		resp, err := c.do(context.WithValue(ctx, sentAtKey, &sent), http.MethodPost, path, nil, body, root, true)
+		sentAt := time.Unix(0, sent.Load())
 		if err == nil {
 			if root.Action == nil {
 				err = &malformedError{path: path, err: fmt.Errorf("response has no action")}
@@ -311,13 +316,17 @@ func (c *Client) awaitRunningAction(ctx context.Context, dropletID int64) error 
 	return c.sleep(ctx, c.cfg.PollMin)
 }
 
+// dateAllowance is how much earlier than the request, by the API's Date header, an action
+// may be stamped as begun and still be taken for the request's own.
+const dateAllowance = time.Second
+
 // findStartedAction looks for an action of type t on the droplet that the request sent
 // at since (this machine's clock) may have started.
 //
 // The API's clock decides: the list's Date header, less the time since the request was
 // sent, is when the API received it, give or take the header's whole second; an action
-// begun before that second belongs to someone else, such as an earlier apply, however
-// recent. Without a Date header, ClockSkew is allowed instead.
+// begun more than dateAllowance before that second belongs to someone else, such as an
+// earlier apply. Without a Date header, ClockSkew is allowed instead.
 func (c *Client) findStartedAction(ctx context.Context, dropletID int64, t ActionType, since time.Time) (*Action, error) {
 	page, resp, err := c.listActionsPage(ctx, dropletID, 1, 20)
 	if err != nil {
@@ -325,7 +334,8 @@ func (c *Client) findStartedAction(ctx context.Context, dropletID int64, t Actio
 	}
 	cutoff := since.Add(-c.cfg.ClockSkew)
 	if resp != nil && !resp.Date.IsZero() {
-		cutoff = resp.Date.Add(-c.now().Sub(since)).Truncate(time.Second)
+		// A second's allowance covers a Date and a started_at stamped by different servers.
+		cutoff = resp.Date.Add(-c.now().Sub(since)).Truncate(time.Second).Add(-dateAllowance)
 	}
 	for i := range page.Actions {
 		a := &page.Actions[i]

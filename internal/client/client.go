@@ -219,7 +219,12 @@ func (c *Client) now() time.Time {
 
 type ctxKey int
 
-const attemptKey ctxKey = 0
+const (
+	attemptKey ctxKey = iota
+	// sentAtKey holds an *atomic.Int64 that each attempt stamps (UnixNano, this machine's
+	// clock) as it goes out, after any wait at the governor.
+	sentAtKey
+)
 
 // attemptState follows one logical request across its attempts.
 type attemptState struct {
@@ -509,6 +514,9 @@ func (c *Client) beforeAttempt(_ retryablehttp.Logger, req *http.Request, attemp
 		if st, ok := ctx.Value(attemptKey).(*attemptState); ok {
 			st.admitted.Store(true)
 		}
+	}
+	if sent, ok := ctx.Value(sentAtKey).(*atomic.Int64); ok {
+		sent.Store(c.now().UnixNano())
 	}
 	if c.cfg.Logger == nil {
 		return

@@ -506,3 +506,43 @@ resource "gradient_droplet_action" "one" {
 		}},
 	})
 }
+
+// TestAccDropletActionAction_byTagQueues: the Terraform action run by tag holds the tag's
+// droplets in the same queue as the resources, so a single-droplet action on one of them
+// in the same apply never meets a 422 "pending event".
+func TestAccDropletActionAction_byTagQueues(t *testing.T) {
+	t.Parallel()
+	api := newTestAPI(t, func(o *fakeapi.Options) { o.DefaultDuration = 400 * time.Millisecond })
+	web := tagged(api, "web", 2)
+	cfg := providerConfig(api) + triggeredAction("v1", "    tag_name = \"web\"\n    type     = \"power_cycle\"") + fmt.Sprintf(`
+resource "gradient_droplet_action" "one" {
+  droplet_id = %d
+  type       = "reboot"
+}
+`, web[0].ID)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		TerraformVersionChecks:   actionsNeedTerraform,
+		Steps: []resource.TestStep{{
+			Config: cfg,
+			Check: func(*terraform.State) error {
+				st := api.Stats()
+				if st.Pending422 != 0 {
+					return fmt.Errorf("the API answered 422 pending event %d times: the action and the resource raced", st.Pending422)
+				}
+				if st.BulkInitiates != 1 {
+					return fmt.Errorf("%d bulk initiates, want 1", st.BulkInitiates)
+				}
+				for id, n := range map[int64]int{web[0].ID: 2, web[1].ID: 1} {
+					if got := len(api.Actions(id)); got != n {
+						return fmt.Errorf("droplet %d has %d actions, want %d", id, got, n)
+					}
+					if m := st.MaxInFlightPerDroplet[id]; m != 1 {
+						return fmt.Errorf("droplet %d had %d actions in flight at once", id, m)
+					}
+				}
+				return nil
+			},
+		}},
+	})
+}

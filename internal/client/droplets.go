@@ -53,6 +53,10 @@ func (c *Client) GetDroplet(ctx context.Context, id int64) (*Droplet, *Response,
 	return root.Droplet, resp, nil
 }
 
+// maxDropletPages bounds DropletIDsByTag against an API (or a proxy dropping the query)
+// that never stops offering a next page: 1,000 pages of 200 is far beyond any account.
+const maxDropletPages = 1000
+
 // DropletIDsByTag lists the IDs of the droplets carrying tag, in ascending order, over all
 // pages (GET /v2/droplets?tag_name=, which needs droplet:read).
 func (c *Client) DropletIDsByTag(ctx context.Context, tag string) ([]int64, error) {
@@ -61,9 +65,15 @@ func (c *Client) DropletIDsByTag(ctx context.Context, tag string) ([]int64, erro
 	}
 	var ids []int64
 	for page := 1; ; page++ {
+		if page > maxDropletPages {
+			return nil, fmt.Errorf("listing the droplets tagged %q: the API was still paging after %d pages of %d", tag, maxDropletPages, MaxPerPage)
+		}
 		var root struct {
 			Droplets []Droplet  `json:"droplets"`
 			Links    *pageLinks `json:"links"`
+			Meta     *struct {
+				Total int `json:"total"`
+			} `json:"meta"`
 		}
 		q := url.Values{"tag_name": {tag}, "page": {strconv.Itoa(page)}, "per_page": {strconv.Itoa(MaxPerPage)}}
 		if _, err := c.do(ctx, http.MethodGet, "/v2/droplets", q, nil, &root, false); err != nil {
@@ -72,7 +82,8 @@ func (c *Client) DropletIDsByTag(ctx context.Context, tag string) ([]int64, erro
 		for _, d := range root.Droplets {
 			ids = append(ids, d.ID)
 		}
-		if root.Links == nil || root.Links.Pages.Next == "" || len(root.Droplets) == 0 {
+		if root.Links == nil || root.Links.Pages.Next == "" || len(root.Droplets) == 0 ||
+			(root.Meta != nil && len(ids) >= root.Meta.Total) {
 			break
 		}
 	}

@@ -2,8 +2,11 @@ package client_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -106,4 +109,21 @@ func TestLockDropletsOverlappingSets(t *testing.T) {
 		t.Fatalf("droplet 1 stayed held after the failed call: %v", err)
 	}
 	again()
+}
+
+// TestDropletIDsByTagStopsOnEndlessPaging: an API (or a proxy that drops the query) that
+// answers every page with the same droplets and a next link ends at meta.total.
+func TestDropletIDsByTagStopsOnEndlessPaging(t *testing.T) {
+	t.Parallel()
+	var pages atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pages.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"droplets":[{"id":1},{"id":2}],"links":{"pages":{"next":"http://x/v2/droplets?page=2"}},"meta":{"total":4}}`))
+	}))
+	t.Cleanup(srv.Close)
+	ids, err := newClient(t, srv.URL).DropletIDsByTag(t.Context(), "web")
+	if err != nil || !slices.Equal(ids, []int64{1, 2}) || pages.Load() != 2 {
+		t.Fatalf("DropletIDsByTag = %v, %v after %d pages; want [1 2] after 2", ids, err, pages.Load())
+	}
 }

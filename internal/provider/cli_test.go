@@ -31,9 +31,18 @@ const cliCommandTimeout = 3 * time.Minute
 // providerBinDirPrefix names the temporary directories the built provider goes into.
 const providerBinDirPrefix = "gradient-provider-bin-"
 
+// TestMain removes the provider binary the CLI tests built (27 MB) once every test is done.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if providerBuild.dir != "" {
+		_ = os.RemoveAll(providerBuild.dir)
+	}
+	os.Exit(code)
+}
+
 // providerBuild is the provider binary shared by every test of this test binary, built by
-// the first test that needs it. It stays until the process ends (no test knows it is the
-// last one), and a later build removes the directories that earlier runs left behind.
+// the first test that needs it. TestMain removes it at the end; a run that was killed
+// leaves it behind, and a later build removes such directories once they are stale.
 var providerBuild struct {
 	once sync.Once
 	dir  string

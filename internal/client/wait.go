@@ -38,13 +38,7 @@ func (c *Client) wait(ctx context.Context, id int64, get func(context.Context) (
 	var last *Action
 	start := c.now()
 	for reads := 0; ; reads++ {
-		elapsed := c.now().Sub(start)
-		delay := c.cfg.Poll(reads, elapsed)
-		if !c.gov.Ample() {
-			// A tight budget buys no speed: read no more often than the PollMax grid.
-			delay = max(delay, nextMultiple(elapsed, c.cfg.PollMax)-elapsed)
-		}
-		if err := c.sleep(ctx, delay); err != nil {
+		if err := c.sleep(ctx, c.pollDelay(reads, c.now().Sub(start))); err != nil {
 			return last, &WaitError{ActionID: id, Last: last, Err: err}
 		}
 		a, err := get(ctx)
@@ -65,6 +59,17 @@ func (c *Client) wait(ctx context.Context, id int64, get func(context.Context) (
 			return a, &ActionFailedError{Action: a}
 		}
 	}
+}
+
+// pollDelay is how long to wait before the next status read: the strategy's delay, but
+// never sooner than the PollMax grid while the rate budget is not ample, since a tight
+// budget buys no speed.
+func (c *Client) pollDelay(reads int, elapsed time.Duration) time.Duration {
+	delay := c.cfg.Poll(reads, elapsed)
+	if !c.gov.Ample() {
+		delay = max(delay, nextMultiple(elapsed, c.cfg.PollMax)-elapsed)
+	}
+	return delay
 }
 
 // PollStrategy returns how long to wait before the next status read, given the reads

@@ -94,7 +94,7 @@ func errorHint(ref actionRef, err error) string {
 	case client.IsPendingEvent(err):
 		return "The droplet kept another action in progress longer than the provider waited for it. Order actions on one droplet with depends_on."
 	case errors.As(err, new(*client.OffCheckError)):
-		return "No power_off was initiated: the shutdown completed, but whether the droplet turned off is unknown. A resource is marked tainted, so its next apply runs the shutdown and the fallback again; if the droplet is off by now, run `terraform untaint` on it instead."
+		return "No power_off was initiated: the shutdown completed, but whether the droplet turned off is unknown; check the droplet's status. A gradient_droplet_action resource is marked tainted, so its next apply runs the shutdown and the fallback again; if the droplet is off by now, run `terraform untaint` on it instead."
 	case errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnprocessableEntity:
 		return "DigitalOcean refused the request as invalid and did not act on it: correct what its message names (an argument, or the droplet's state), then run again."
 	case client.IsNotFound(err) && ref.DropletID != 0 && ref.ActionID == 0:

@@ -134,6 +134,7 @@ func (r *DropletBulkActionResource) Schema(ctx context.Context, _ resource.Schem
 			"Only the types DigitalOcean accepts by tag are allowed; for any other, use `gradient_droplet_action` with `for_each` over the droplets. " +
 			"The set of droplets is whatever carries the tag when the resource is created: droplets tagged later are not acted on until the resource is replaced. " +
 			"Before the call it lists the droplets carrying the tag and queues behind every other action this provider runs on them, as `gradient_droplet_action` does per droplet, so bulk actions on overlapping tags and single-droplet actions need no `depends_on` to avoid DigitalOcean's 422 \"pending event\" (they still need it to run in a chosen order). " +
+			"An action started with `wait = false` leaves the queue once initiated: a bulk action after it on the same droplets needs `depends_on` and may still meet the 422 while it runs. " +
 			"Changing any argument but `wait` and `timeouts` runs the action again on every droplet carrying the tag (the resource is replaced). " +
 			"Destroying the resource only removes it from the state; it makes no API call and undoes nothing. " +
 			"The resource cannot be imported: a bulk action is not one object at DigitalOcean, only the actions it started on each droplet, which `gradient_droplet_action` imports one by one.",

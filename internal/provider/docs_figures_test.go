@@ -30,12 +30,12 @@ func TestDocsStateTheCodesFigures(t *testing.T) {
 	poll := client.RampGridPoll(client.DefaultPollMin, client.DefaultPollMax)
 	var ramp []string
 	extra := 0
-	for t, reads := time.Duration(0), 0; t < 2*time.Minute; reads++ {
-		t += poll(reads, t)
-		if t%client.DefaultPollMax != 0 {
+	for at, reads := time.Duration(0), 0; at < 2*time.Minute; reads++ {
+		at += poll(reads, at)
+		if at%client.DefaultPollMax != 0 {
 			extra++
 			if len(ramp) < 4 {
-				ramp = append(ramp, seconds(t))
+				ramp = append(ramp, seconds(at))
 			}
 		}
 	}

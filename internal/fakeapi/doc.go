@@ -6,6 +6,7 @@
 //
 //	POST /v2/droplets/{id}/actions             initiate (201 {"action": ...})
 //	POST /v2/droplets/actions?tag_name=T       initiate by tag (201 {"actions": [...]})
+//	GET  /v2/actions                           {"actions": [...]}, every action, oldest first, paginated
 //	GET  /v2/actions/{id}                      any action
 //	GET  /v2/droplets/{id}/actions/{action_id} 404 unless the action is that droplet's
 //	GET  /v2/droplets/{id}/actions             newest first, paginated
@@ -13,13 +14,16 @@
 //	GET  /v2/droplets[?tag_name=T]             {"droplets": [...]}, by ID, paginated
 //	GET  /v2/droplets/{id}/backups/policy      {"policy": ...}, to observe policy changes
 //
-// Unknown paths answer 404 not_found; a known path with the wrong method 405.
+// Unknown paths answer 404 not_found; a known path with the wrong method 405
+// with an Allow header (POST /v2/actions, for one, is 405 with Allow: GET).
 //
 // # Order of checks
 //
 // A request meets, in this order: injected faults, authentication (401, not
 // charged to any rate-limit window), rate limiting (429, not charged either,
-// so that a client which waits as told gets through), 404 for an unknown
+// so that a client which waits as told gets through), 403 forbidden when a
+// custom-scoped token (Options.Scopes) lacks a scope the request needs (any
+// /v2/actions path, the list included, needs actions:read), 404 for an unknown
 // droplet, 400 bad_request for a body that is not a JSON object, 422 for a
 // body that breaks the type's contract, 422 "Droplet already has a pending
 // event." when the droplet has an action in progress, and finally 422 for
@@ -96,23 +100,47 @@
 //
 // # Listing
 //
+// GET /v2/actions lists every action the fake holds, whichever droplet it
+// concerns (there is no way to delete a droplet, and replacing one with
+// AddDroplet keeps its actions). DigitalOcean documents no order for this
+// list; the fake models the less favourable reading, oldest first by action
+// ID, so that the most recent actions are on the last pages. Clients must not
+// depend on any order: to find a recent action they must page through the
+// whole list, or better read it by ID. A droplet's own list,
+// GET /v2/droplets/{id}/actions, is newest first.
+//
 // per_page defaults to 20; values above 200 are clamped to 200 rather than
 // refused, as lenient clients may ask for more. page or per_page that are not
 // positive integers answer 422. A page past the end is an empty list. Links
 // are absolute, built from the request's Host (so they stay right when
 // Handler is served elsewhere), always carry per_page, and appear only where
 // they apply: first and prev from page 2 on, next and last before the last
-// page. links is {} when everything fits on one page.
+// page. links is {} when everything fits on one page. Links keep the
+// request's path, and of its other query parameters only tag_name on the
+// droplet list.
 //
 // # Rate limits
 //
-// PerMinuteLimit and PerHourLimit are sliding windows per token. Every
-// response carries x-request-id, ratelimit-limit, ratelimit-remaining and
-// ratelimit-reset (epoch seconds, rounded up, when the oldest counted request
-// leaves the window). With both limits set, the headers describe whichever
-// window has fewer requests left; with none set they describe an unenforced
-// hourly window of 5000. A 429 for the per-minute limit carries retry-after
-// (whole seconds, at least 1); one for the hourly limit does not.
+// PerMinuteLimit and PerHourLimit are sliding windows per token (the real
+// API's are 250 a minute and 5000 an hour); zero leaves a window unenforced.
+// Every response carries x-request-id, ratelimit-limit, ratelimit-remaining
+// and ratelimit-reset, and, as on the real API, these describe the hourly
+// window only: the limit is PerHourLimit (5000, unenforced, when it is zero),
+// remaining is what is left of it, and reset is when the oldest request
+// counted in the hourly window leaves it (epoch seconds, rounded up; the
+// current time when there is none).
+//
+// The per-minute limit appears in no header, so a client pacing itself by
+// the headers alone can still trip it. Once it is exceeded the request gets
+// 429 too_many_requests "API rate limit exceeded." with retry-after: whole
+// seconds, at least 1, until the oldest request of the last minute leaves the
+// minute window. The ratelimit-* headers of that 429 still describe the
+// hourly window. A 429 for the hourly limit carries no retry-after. Requests
+// refused with 429 (or 401) are not counted in either window.
+//
+// Options.HeadersShowNearestWindow restores the fake's former, unrealistic
+// behaviour, in which the headers describe whichever window has fewer
+// requests left; nothing uses it by default.
 //
 // # Faults
 //

@@ -33,8 +33,19 @@ type Options struct {
 	// Durations overrides DefaultDuration per type (zero or negative: instant).
 	Durations map[client.ActionType]time.Duration
 	// PerMinuteLimit and PerHourLimit bound requests per token over sliding
-	// windows; zero means unlimited.
+	// windows; zero means unlimited. DigitalOcean's are 250 and 5000. As on
+	// the real API, the ratelimit-* headers always describe the hourly window
+	// (limit PerHourLimit, or an unenforced 5000 when it is zero); the
+	// per-minute limit shows only as a 429 with retry-after once exceeded.
 	PerMinuteLimit, PerHourLimit int
+	// HeadersShowNearestWindow makes the ratelimit-* headers describe
+	// whichever window has fewer requests left (the per-minute one alone when
+	// PerHourLimit is zero), and the per-minute 429 describe the minute
+	// window. This is unrealistic: the real API never advertises its
+	// per-minute limit, so it flatters clients that pace themselves by the
+	// headers. Nothing uses it by default; it exists only to reproduce the
+	// fake's former behaviour on purpose.
+	HeadersShowNearestWindow bool
 	// Jitter, when positive, draws each action's duration uniformly from
 	// D*(1-Jitter)..D*(1+Jitter) using a generator seeded with Seed, so that
 	// benchmarks see varied but reproducible timings.

@@ -983,10 +983,12 @@ func TestRateLimits(t *testing.T) {
 		s := start(t, fakeapi.Options{Now: clock.Now, PerMinuteLimit: 3})
 		d := s.AddDroplet(fakeapi.Droplet{})
 		path := fmt.Sprintf("/v2/droplets/%d", d.ID)
-		resetAt := strconv.FormatInt(clock.Now().Add(time.Minute).Unix(), 10)
+		// The headers describe the (unenforced) hourly window of 5000, never
+		// the per-minute one, as on the real API.
+		resetAt := strconv.FormatInt(clock.Now().Add(time.Hour).Unix(), 10)
 		for i := range 3 {
 			r := call(t, s, "GET", path, "").want(t, 200)
-			if r.header.Get("Ratelimit-Limit") != "3" || r.header.Get("Ratelimit-Remaining") != strconv.Itoa(2-i) ||
+			if r.header.Get("Ratelimit-Limit") != "5000" || r.header.Get("Ratelimit-Remaining") != strconv.Itoa(4999-i) ||
 				r.header.Get("Ratelimit-Reset") != resetAt {
 				t.Errorf("request %d headers %v", i, r.header)
 			}
@@ -996,7 +998,8 @@ func TestRateLimits(t *testing.T) {
 		r := call(t, s, "GET", path, "")
 		e := r.wantError(t, 429, "too_many_requests", "")
 		if e.Message != "API rate limit exceeded." || r.header.Get("Retry-After") != "30" ||
-			r.header.Get("Ratelimit-Remaining") != "0" || r.header.Get("Ratelimit-Reset") != resetAt {
+			r.header.Get("Ratelimit-Limit") != "5000" || r.header.Get("Ratelimit-Remaining") != "4997" ||
+			r.header.Get("Ratelimit-Reset") != resetAt {
 			t.Errorf("429 %q headers %v", e.Message, r.header)
 		}
 		// Retry-After rounds up and never says 0.
@@ -1005,7 +1008,9 @@ func TestRateLimits(t *testing.T) {
 			t.Errorf("Retry-After %q with 0.5s to go", r.header.Get("Retry-After"))
 		}
 		clock.Advance(500 * time.Millisecond)
-		call(t, s, "GET", path, "").want(t, 200)
+		if r := call(t, s, "GET", path, "").want(t, 200); r.header.Get("Ratelimit-Remaining") != "4996" {
+			t.Errorf("after the window slid: Ratelimit-Remaining %q, want 4996 (429s not counted)", r.header.Get("Ratelimit-Remaining"))
+		}
 		// Unauthenticated requests are not charged.
 		if r, _ := send(httpClient, s, "GET", path, "", ""); r.status != 401 {
 			t.Errorf("status %d", r.status)
@@ -1020,7 +1025,7 @@ func TestRateLimits(t *testing.T) {
 		s := start(t, fakeapi.Options{Now: clock.Now, PerHourLimit: 2, PerMinuteLimit: 100})
 		call(t, s, "GET", "/v2/actions/1", "").want(t, 404)
 		r := call(t, s, "GET", "/v2/actions/1", "").want(t, 404)
-		// The hourly window is the tighter one, so the headers describe it.
+		// The headers describe the hourly window, here PerHourLimit.
 		if r.header.Get("Ratelimit-Limit") != "2" || r.header.Get("Ratelimit-Remaining") != "0" {
 			t.Errorf("headers %v", r.header)
 		}
@@ -1029,6 +1034,10 @@ func TestRateLimits(t *testing.T) {
 		r.wantError(t, 429, "too_many_requests", "API rate limit exceeded.")
 		if r.header.Get("Retry-After") != "" {
 			t.Errorf("hourly 429 carries Retry-After %q", r.header.Get("Retry-After"))
+		}
+		if want := strconv.FormatInt(clock.Now().Add(55*time.Minute).Unix(), 10); r.header.Get("Ratelimit-Limit") != "2" ||
+			r.header.Get("Ratelimit-Remaining") != "0" || r.header.Get("Ratelimit-Reset") != want {
+			t.Errorf("hourly 429 headers %v, want reset %s", r.header, want)
 		}
 		clock.Advance(55 * time.Minute)
 		call(t, s, "GET", "/v2/actions/1", "").want(t, 404)

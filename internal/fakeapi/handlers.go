@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -316,6 +317,12 @@ func (s *Server) routeLocked(r *http.Request, body []byte, rid string) response 
 		}
 		return s.listDropletsLocked(r, rid)
 	}
+	if len(seg) == 2 && seg[0] == "v2" && seg[1] == "actions" {
+		if resp, ok := allow(http.MethodGet); !ok {
+			return resp
+		}
+		return s.listAllActionsLocked(r, rid)
+	}
 	if len(seg) < 3 || seg[0] != "v2" {
 		return notFound
 	}
@@ -555,8 +562,21 @@ type pageLinks struct {
 func (s *Server) listLocked(r *http.Request, did int64, rid string) response {
 	ids := s.byDroplet[did]
 	// IDs are in creation order; walk them backwards for newest first.
-	return pagedResponse(r, rid, "actions", len(ids), func(i int) any {
+	return pagedResponse(r, rid, "actions", len(ids), nil, func(i int) any {
 		return s.actions[ids[len(ids)-1-i]].a.toJSON()
+	})
+}
+
+// listAllActionsLocked answers GET /v2/actions: every action of the account,
+// whatever droplet it concerns and whether or not that droplet is still
+// stored, oldest first by ID. The API documents no order for this list; the
+// fake takes the less favourable reading, which puts the most recent actions
+// on the last pages, so that clients cannot come to depend on finding them
+// first.
+func (s *Server) listAllActionsLocked(r *http.Request, rid string) response {
+	ids := slices.Sorted(maps.Keys(s.actions))
+	return pagedResponse(r, rid, "actions", len(ids), nil, func(i int) any {
+		return s.actions[ids[i]].a.toJSON()
 	})
 }
 
@@ -572,14 +592,16 @@ func (s *Server) listDropletsLocked(r *http.Request, rid string) response {
 	}
 	slices.SortFunc(ds, func(a, b *Droplet) int { return cmp.Compare(a.ID, b.ID) })
 	now := s.now()
-	return pagedResponse(r, rid, "droplets", len(ds), func(i int) any {
+	return pagedResponse(r, rid, "droplets", len(ds), []string{"tag_name"}, func(i int) any {
 		return ds[i].toJSON(s.inFlightLocked(ds[i].ID) > 0, now)
 	})
 }
 
 // pagedResponse answers one page of a list of total items under key, item(i) being the
-// i-th, with the API's page and per_page parameters, links and meta.
-func pagedResponse(r *http.Request, rid, key string, total int, item func(i int) any) response {
+// i-th, with the API's page and per_page parameters, links and meta. Links point at the
+// request's own path and carry, besides page and per_page, only the query parameters
+// named in keep (filters such as tag_name), so that every page lists the same items.
+func pagedResponse(r *http.Request, rid, key string, total int, keep []string, item func(i int) any) response {
 	q := r.URL.Query()
 	page, perPage := 1, defaultPerPage
 	for _, v := range []struct {
@@ -611,8 +633,10 @@ func pagedResponse(r *http.Request, rid, key string, total int, item func(i int)
 	}
 	link := func(n int) string {
 		kept := url.Values{"page": {strconv.Itoa(n)}, "per_page": {strconv.Itoa(perPage)}}
-		if tag := q.Get("tag_name"); tag != "" {
-			kept.Set("tag_name", tag)
+		for _, name := range keep {
+			if v := q.Get(name); v != "" {
+				kept.Set(name, v)
+			}
 		}
 		u := url.URL{Scheme: scheme, Host: r.Host, Path: r.URL.Path, RawQuery: kept.Encode()}
 		return u.String()

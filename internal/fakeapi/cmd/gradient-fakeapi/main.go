@@ -3,6 +3,11 @@
 //
 //	gradient-fakeapi -droplets 3 -url-file /tmp/fakeapi.url
 //	DIGITALOCEAN_API_URL=$(cat /tmp/fakeapi.url) DIGITALOCEAN_TOKEN=fake-token terraform apply
+//
+// By default it enforces DigitalOcean's real per-token limits, 250 requests a
+// minute and 5000 an hour (-per-minute, -per-hour; 0 lifts one). As on the
+// real API, the ratelimit-* headers describe only the hourly window, and the
+// per-minute limit shows only as a 429 with retry-after once exceeded.
 package main
 
 import (
@@ -37,14 +42,16 @@ func run(args []string, stderr io.Writer) error {
 	urlFile := fs.String("url-file", "", "file to write the base URL to once listening")
 	history := fs.Int("history", 0, "completed history actions to seed per droplet")
 	verbose := fs.Bool("v", false, "log every request")
+	perMinute := fs.Int("per-minute", 250, "requests a minute per token, a sliding window shown only by 429 with retry-after (DigitalOcean: 250; 0 = unlimited)")
+	perHour := fs.Int("per-hour", 5000, "requests an hour per token, a sliding window the ratelimit-* headers describe (DigitalOcean: 5000; 0 = unlimited)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	if *droplets < 0 || *history < 0 {
-		return fmt.Errorf("-droplets and -history must not be negative")
+	if *droplets < 0 || *history < 0 || *perMinute < 0 || *perHour < 0 {
+		return fmt.Errorf("-droplets, -history, -per-minute and -per-hour must not be negative")
 	}
 	if *duration <= 0 {
 		// Options treats zero as "use the default"; a demo asking for 0 means instant.
@@ -56,7 +63,10 @@ func run(args []string, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	opts := fakeapi.Options{Token: *token, DefaultDuration: *duration}
+	opts := fakeapi.Options{
+		Token: *token, DefaultDuration: *duration,
+		PerMinuteLimit: *perMinute, PerHourLimit: *perHour,
+	}
 	if *verbose {
 		opts.Logf = func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
 	}
@@ -82,9 +92,17 @@ func run(args []string, stderr io.Writer) error {
 			return err
 		}
 	}
-	fmt.Fprintf(stderr, "fake DigitalOcean API on %s (token %q, %d droplets)\n", srv.URL(), *token, *droplets)
+	fmt.Fprintf(stderr, "fake DigitalOcean API on %s (token %q, %d droplets, %s a minute, %s an hour)\n",
+		srv.URL(), *token, *droplets, limitText(*perMinute), limitText(*perHour))
 
 	<-ctx.Done()
 	fmt.Fprintln(stderr, "gradient-fakeapi: shutting down")
 	return nil
+}
+
+func limitText(n int) string {
+	if n == 0 {
+		return "unlimited requests"
+	}
+	return strconv.Itoa(n) + " requests"
 }

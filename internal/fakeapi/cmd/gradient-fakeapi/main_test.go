@@ -35,6 +35,8 @@ func TestRefusesBadArguments(t *testing.T) {
 		{"-addr", "0.0.0.0:0"},
 		{"-addr", "192.0.2.1:8080"},
 		{"-droplets", "-1"},
+		{"-per-minute", "-1"},
+		{"-per-hour", "-5"},
 		{"-nope"},
 		{"extra"},
 	} {
@@ -67,7 +69,12 @@ func TestServesUntilSignalled(t *testing.T) {
 	if !strings.Contains(out.String(), "fake DigitalOcean API on "+base) {
 		t.Errorf("banner missing from %q", out.String())
 	}
+	// By default the demo runs on DigitalOcean's real limits.
+	if !strings.Contains(out.String(), "250 requests a minute, 5000 requests an hour") {
+		t.Errorf("banner does not announce the default limits: %q", out.String())
+	}
 
+	var lastHeader http.Header
 	get := func(path string, v any) {
 		t.Helper()
 		req, _ := http.NewRequest("GET", base+path, nil)
@@ -77,6 +84,7 @@ func TestServesUntilSignalled(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
+		lastHeader = resp.Header
 		if resp.StatusCode != 200 {
 			t.Fatalf("GET %s: %d", path, resp.StatusCode)
 		}
@@ -99,6 +107,14 @@ func TestServesUntilSignalled(t *testing.T) {
 	get("/v2/droplets/1001/actions", &list)
 	if list.Meta.Total != 3 {
 		t.Errorf("history total %d", list.Meta.Total)
+	}
+	// The headers describe the hourly window of 5000, never the minute's 250.
+	if l, r := lastHeader.Get("Ratelimit-Limit"), lastHeader.Get("Ratelimit-Remaining"); l != "5000" || r != "4998" {
+		t.Errorf("ratelimit-limit %q, ratelimit-remaining %q after two requests; want 5000 and 4998", l, r)
+	}
+	get("/v2/actions?per_page=200", &list)
+	if list.Meta.Total != 6 {
+		t.Errorf("account-wide action total %d, want 6", list.Meta.Total)
 	}
 
 	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {

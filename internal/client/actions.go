@@ -304,7 +304,8 @@ func (c *Client) awaitRunningAction(ctx context.Context, dropletID int64) error 
 	}
 	for _, a := range page.Actions {
 		if a.Status == StatusInProgress {
-			_, err := c.WaitForAction(ctx, a.ID, nil)
+			// Through the droplet's path: droplet:read is enough, as for every other wait.
+			_, err := c.WaitForDropletAction(ctx, dropletID, a.ID, nil)
 			var failed *ActionFailedError
 			if errors.As(err, &failed) {
 				return nil // the droplet is free again either way

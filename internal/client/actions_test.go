@@ -537,8 +537,8 @@ func TestInitiatePendingEventWaitsAndRetries(t *testing.T) {
 		step{Method: "GET", Path: "/v2/droplets/4242/actions", Query: history,
 			Resp: listResp("", 2, actionJSON(50, client.StatusInProgress, client.ActionPowerOn, now),
 				actionJSON(49, client.StatusCompleted, client.ActionPowerOff, now.Add(-time.Hour)))},
-		step{Method: "GET", Path: "/v2/actions/50", Resp: actionResp(50, client.StatusInProgress, client.ActionPowerOn)},
-		step{Method: "GET", Path: "/v2/actions/50", Resp: actionResp(50, client.StatusCompleted, client.ActionPowerOn)},
+		step{Method: "GET", Path: "/v2/droplets/4242/actions/50", Resp: actionResp(50, client.StatusInProgress, client.ActionPowerOn)},
+		step{Method: "GET", Path: "/v2/droplets/4242/actions/50", Resp: actionResp(50, client.StatusCompleted, client.ActionPowerOn)},
 		step{Method: "POST", Path: "/v2/droplets/4242/actions", Body: `{"type":"reboot"}`, Status: 201,
 			Resp: actionResp(51, client.StatusInProgress, client.ActionReboot)},
 	)
@@ -578,7 +578,7 @@ func TestInitiatePendingEventCancelledNeverPostsAgain(t *testing.T) {
 		pendingEvent(),
 		step{Method: "GET", Path: "/v2/droplets/4242/actions", Query: history,
 			Resp: listResp("", 1, actionJSON(50, client.StatusInProgress, client.ActionSnapshot, time.Now()))},
-		step{Method: "GET", Path: "/v2/actions/50", Handle: func(w http.ResponseWriter, _ *http.Request) {
+		step{Method: "GET", Path: "/v2/droplets/4242/actions/50", Handle: func(w http.ResponseWriter, _ *http.Request) {
 			cancel()
 			_, _ = io.WriteString(w, actionResp(50, client.StatusInProgress, client.ActionSnapshot))
 		}},

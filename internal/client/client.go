@@ -75,7 +75,12 @@ type Config struct {
 	// ClockSkew is the allowance when matching actions by start time after an ambiguous
 	// failure, used only when the API sends no Date header to read its clock from.
 	ClockSkew time.Duration
-	// Governor paces requests by the API's rate-limit headers; share one per token.
+	// WatchHold and WatchFill time the watcher's batch reads (see watcher): a batch comes
+	// at most WatchHold per page after the previous read, and while the budget is ample
+	// and one page answers for every watched action, at least every WatchFill.
+	WatchHold, WatchFill time.Duration
+	// Governor paces requests by the API's rate-limit headers and its own per-minute
+	// count; share one per token.
 	Governor *Governor
 	Logger   Logger
 }
@@ -91,6 +96,7 @@ type Client struct {
 	// ambiguous failure never adopts one of them as its own.
 	initiated sync.Map
 	locks     dropletLocks
+	watcher   *watcher
 }
 
 // Response carries what every API response says besides its body.
@@ -129,6 +135,8 @@ func New(cfg Config) (*Client, error) {
 	setDefault(&cfg.PollMax, DefaultPollMax)
 	setDefault(&cfg.MaxPendingWaits, DefaultMaxPendingWaits)
 	setDefault(&cfg.ClockSkew, DefaultClockSkew)
+	setDefault(&cfg.WatchHold, DefaultWatchHold)
+	setDefault(&cfg.WatchFill, DefaultWatchFill)
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "terraform-provider-gradient/dev"
 	}
@@ -150,6 +158,7 @@ func New(cfg Config) (*Client, error) {
 	hcCopy.Timeout = cfg.RequestTimeout
 
 	c := &Client{cfg: cfg, base: base, gov: cfg.Governor}
+	c.watcher = newWatcher(c)
 	c.rc = &retryablehttp.Client{
 		HTTPClient:      &hcCopy,
 		RetryMax:        cfg.MaxRetries,

@@ -42,7 +42,25 @@ type Governor struct {
 	// LowWater is how many remaining requests start pacing.
 	lowWater int
 
+	// perMinute caps the requests let through in any 60 s (0: no cap), counted in book:
+	// the API's headers show only the hourly window, so this count is the client's own.
+	perMinute int
+	book      ledger
+	bookErr   error
+
 	throttled int64
+}
+
+// GovernorOptions configures NewGovernorWith.
+type GovernorOptions struct {
+	// RequestsPerMinute caps the requests let through in any 60 s. Zero means
+	// MaxRequestsPerMinute, DigitalOcean's own limit; a negative value means no cap (for
+	// tests and benchmarks that measure something else).
+	RequestsPerMinute int
+	// LedgerPath, when set, keeps the per-minute count in that file, shared under a file
+	// lock with every process of the machine that names the same file (see LedgerPath).
+	// When the file cannot be used, the count is kept in memory and LedgerError says why.
+	LedgerPath string
 }
 
 const (
@@ -55,9 +73,63 @@ const (
 	maxWaitRounds = 10000
 )
 
-// NewGovernor returns a governor that paces when fewer than 10% of the budget remain.
-func NewGovernor() *Governor {
-	return &Governor{remaining: -1, apiRemaining: -1, changed: make(chan struct{})}
+// NewGovernor returns a governor that paces when fewer than 10% of the hourly budget
+// remain, and lets no more than MaxRequestsPerMinute requests through in any 60 s, counted
+// in this process.
+func NewGovernor() *Governor { return NewGovernorWith(GovernorOptions{}) }
+
+// NewGovernorWith returns a governor configured by o.
+func NewGovernorWith(o GovernorOptions) *Governor {
+	g := &Governor{remaining: -1, apiRemaining: -1, changed: make(chan struct{}), book: &memoryLedger{}}
+	switch {
+	case o.RequestsPerMinute == 0:
+		g.perMinute = MaxRequestsPerMinute
+	case o.RequestsPerMinute > 0:
+		g.perMinute = o.RequestsPerMinute
+	}
+	if o.LedgerPath != "" && g.perMinute > 0 {
+		if fl, err := openFileLedger(o.LedgerPath); err != nil {
+			g.bookErr = err
+		} else {
+			g.book = fl
+		}
+	}
+	return g
+}
+
+// LedgerError is why the per-minute count could not be shared through the ledger file
+// (it is then kept in this process only), or nil.
+func (g *Governor) LedgerError() error { return g.bookErr }
+
+// Close releases the ledger file, if any.
+func (g *Governor) Close() error { return g.book.close() }
+
+// reserveLocked books the moment the next request may go out under the per-minute cap.
+func (g *Governor) reserveLocked(now time.Time) time.Time {
+	if g.perMinute <= 0 {
+		return now
+	}
+	slot := now.UnixNano()
+	if err := g.book.update(func(m *minuteLog) { slot = m.reserve(now.UnixNano(), g.perMinute) }); err != nil {
+		// The shared file failed mid-run: count in this process from here on.
+		g.bookErr, g.book = err, &memoryLedger{}
+		_ = g.book.update(func(m *minuteLog) { slot = m.reserve(now.UnixNano(), g.perMinute) })
+	}
+	return time.Unix(0, slot)
+}
+
+// MinuteStats reports the per-minute count at now.
+func (g *Governor) MinuteStats(now time.Time) MinuteStats {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var st MinuteStats
+	_ = g.book.update(func(m *minuteLog) {
+		st.InWindow = m.count(now.UnixNano())
+		if m.PausedUntil > now.UnixNano() {
+			st.PausedUntil = time.Unix(0, m.PausedUntil)
+		}
+	})
+	return st
 }
 
 // Wait blocks until the next request may start, or ctx ends. When it returns nil, the
@@ -69,12 +141,35 @@ func (g *Governor) Wait(ctx context.Context) error {
 		now := time.Now()
 		start := g.startLocked(now)
 		if !start.After(now) || round >= maxWaitRounds {
-			err := ctx.Err()
-			if err == nil {
+			if err := ctx.Err(); err != nil {
+				g.mu.Unlock()
+				return err
+			}
+			slot := g.reserveLocked(now)
+			if !slot.After(now) || round >= maxWaitRounds {
 				g.admitLocked(now)
+				g.mu.Unlock()
+				return nil
+			}
+			// The minute's budget booked this request a later moment: keep it. A slot
+			// given up (ctx ended) stays counted, which errs on the safe side.
+			if !delayed {
+				delayed = true
+				g.throttled++
 			}
 			g.mu.Unlock()
-			return err
+			if err := sleepCtx(ctx, slot.Sub(now)); err != nil {
+				return err
+			}
+			g.mu.Lock()
+			if now = time.Now(); !g.blockedUntil.After(now) {
+				g.admitLocked(now)
+				g.mu.Unlock()
+				return nil
+			}
+			// A 429 paused everything meanwhile: book again after it.
+			g.mu.Unlock()
+			continue
 		}
 		if !delayed {
 			delayed = true
@@ -168,7 +263,15 @@ func (g *Governor) Observe(status int, h http.Header, now time.Time) {
 	}
 	if status == http.StatusTooManyRequests {
 		if v, err := strconv.Atoi(h.Get("retry-after")); err == nil && v > 0 {
-			g.blockedUntil = now.Add(retryAfterSeconds(v))
+			until := now.Add(retryAfterSeconds(v))
+			if until.After(g.blockedUntil) {
+				g.blockedUntil = until
+			}
+			// Every request of every process sharing the count waits until then, and then
+			// goes out paced rather than all at once.
+			if g.perMinute > 0 {
+				_ = g.book.update(func(m *minuteLog) { m.pause(until.UnixNano()) })
+			}
 		}
 	}
 	if g.changed != nil {
@@ -181,10 +284,38 @@ func (g *Governor) Observe(status int, h http.Header, now time.Time) {
 // quarters of the limit left. Requests that only buy speed, such as the waiter's ramp
 // reads, are worth their cost only then: past that point they would soon crowd out the
 // reads and initiates that every action needs, and other tools sharing the token.
+//
+// The per-minute count is the other half: the ramp gives way once half the minute's budget
+// is spent, and for a minute after a 429.
 func (g *Governor) Ample() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.remaining < 0 || g.limit <= 0 || 4*g.remaining >= 3*g.limit
+	hourly := g.remaining < 0 || g.limit <= 0 || 4*g.remaining >= 3*g.limit
+	if !hourly || g.blockedUntil.After(time.Now()) {
+		return false
+	}
+	if g.perMinute <= 0 {
+		return true
+	}
+	ample := true
+	now := time.Now().UnixNano()
+	_ = g.book.update(func(m *minuteLog) { ample = m.ample(now, g.perMinute) })
+	return ample
+}
+
+// sleepCtx waits d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // Release forgets one request let through by Wait that ended without a response to

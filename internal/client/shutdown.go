@@ -24,7 +24,7 @@ func (c *Client) EnsureOff(ctx context.Context, dropletID int64, grace time.Dura
 			return nil, nil
 		}
 		now := c.now()
-		wait := min(c.pollDelay(reads, now.Sub(start)), deadline.Sub(now))
+		wait := min(c.pollDelay(reads, now.Sub(start), true), deadline.Sub(now))
 		if wait <= 0 {
 			break
 		}

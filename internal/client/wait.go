@@ -27,18 +27,18 @@ func (c *Client) WaitForAction(ctx context.Context, id int64, onProgress func(*A
 // /v2/droplets/{droplet}/actions/{id}, which needs only the droplet:read scope where
 // /v2/actions/{id} needs actions:read. Use it whenever the droplet is known; a zero
 // dropletID falls back to /v2/actions, as ReadAction does.
+//
+// The wait goes through the client's watcher, which serves every action the client waits
+// for at once: see watcher for how it batches the reads, and when it reads one by one.
 func (c *Client) WaitForDropletAction(ctx context.Context, dropletID, id int64, onProgress func(*Action)) (*Action, error) {
-	return c.wait(ctx, id, func(ctx context.Context) (*Action, error) {
-		a, _, err := c.ReadAction(ctx, dropletID, id)
-		return a, err
-	}, onProgress)
+	return c.waitWatched(ctx, dropletID, id, onProgress)
 }
 
 func (c *Client) wait(ctx context.Context, id int64, get func(context.Context) (*Action, error), onProgress func(*Action)) (*Action, error) {
 	var last *Action
 	start := c.now()
 	for reads := 0; ; reads++ {
-		if err := c.sleep(ctx, c.pollDelay(reads, c.now().Sub(start))); err != nil {
+		if err := c.sleep(ctx, c.pollDelay(reads, c.now().Sub(start), true)); err != nil {
 			return last, &WaitError{ActionID: id, Last: last, Err: err}
 		}
 		a, err := get(ctx)
@@ -63,10 +63,10 @@ func (c *Client) wait(ctx context.Context, id int64, get func(context.Context) (
 
 // pollDelay is how long to wait before the next status read: the strategy's delay, but
 // never sooner than the PollMax grid while the rate budget is not ample, since a tight
-// budget buys no speed.
-func (c *Client) pollDelay(reads int, elapsed time.Duration) time.Duration {
+// budget buys no speed, nor when ramp is false.
+func (c *Client) pollDelay(reads int, elapsed time.Duration, ramp bool) time.Duration {
 	delay := c.cfg.Poll(reads, elapsed)
-	if !c.gov.Ample() {
+	if !ramp || !c.gov.Ample() {
 		delay = max(delay, nextMultiple(elapsed, c.cfg.PollMax)-elapsed)
 	}
 	return delay
@@ -133,13 +133,16 @@ func nextMultiple(elapsed, every time.Duration) time.Duration {
 	return (elapsed/every + 1) * every
 }
 
-// WaitForActions waits for several actions at once, at most concurrency polling at a
-// time: the governor keeps the reads within the rate budget, and the bound keeps a large
-// tag from opening hundreds of connections. Each element of acts is updated in place with
+// WaitForActions waits for several actions at once, through the client's watcher: one
+// page of /v2/actions answers for up to 200 of them. concurrency bounds how many are
+// watched at a time (zero or less: all). Each element of acts is updated in place with
 // the last status read; errs[i] is WaitForAction's error for acts[i], nil when it
 // completed. onProgress, when set, may be called from several goroutines at once.
 func (c *Client) WaitForActions(ctx context.Context, acts []Action, concurrency int, onProgress func(*Action)) []error {
 	errs := make([]error, len(acts))
+	if concurrency <= 0 {
+		concurrency = len(acts)
+	}
 	sem := make(chan struct{}, max(concurrency, 1))
 	var wg sync.WaitGroup
 	for i := range acts {

@@ -35,11 +35,11 @@ var (
 	_ resource.ResourceWithModifyPlan     = (*DropletBulkActionResource)(nil)
 )
 
-// maxConcurrentBulkWaits bounds how many actions of one bulk action are polled at once.
-// Every poll draws on the token's rate budget of 250 requests a minute, shared with the
-// rest of the run; the actions themselves run in parallel at DigitalOcean whatever this
-// is, so a later wait mostly finds its action already done at its first read.
-const maxConcurrentBulkWaits = 8
+// maxConcurrentBulkWaits is how many actions of one bulk action are watched at once: all
+// of them (0). The client's watcher reads them together, a page of up to 200 actions per
+// request, and falls back to reading them one by one, a few at a time, only where that is
+// cheaper or the token may not list actions.
+const maxConcurrentBulkWaits = 0
 
 // NewDropletBulkActionResource returns the gradient_droplet_bulk_action resource.
 func NewDropletBulkActionResource() resource.Resource { return &DropletBulkActionResource{} }

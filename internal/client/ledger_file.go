@@ -1,0 +1,109 @@
+package client
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// LedgerPath is where the per-minute count of requests made with token against endpoint is
+// kept under dir, shared by every process of the machine that uses the same pair. The name
+// is a hash of both: the token itself is never written anywhere.
+func LedgerPath(dir, token, endpoint string) string {
+	sum := sha256.Sum256([]byte("gradient-rate-ledger\x00" + endpoint + "\x00" + token))
+	return filepath.Join(dir, hex.EncodeToString(sum[:16])+".minute")
+}
+
+// fileLedger keeps the minute log in a file, under an exclusive advisory lock (flock) for
+// the span of each update, so that several provider processes sharing a token (parallel
+// pipeline jobs, aliased provider blocks, two applies at once) count their requests
+// together. Its format is little-endian int64s: PausedUntil, PaceUntil, then each entry.
+type fileLedger struct {
+	f *os.File
+}
+
+// maxLedgerEntries bounds what is read from a ledger file: a corrupt or foreign file cannot
+// make an update read more than this.
+const maxLedgerEntries = 4 * MaxRequestsPerMinute
+
+func openFileLedger(path string) (*fileLedger, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	l := &fileLedger{f: f}
+	// Fail now rather than at the first request if the file cannot be locked here.
+	if err := l.update(func(*minuteLog) {}); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *fileLedger) update(fn func(*minuteLog)) (err error) {
+	if err := lockFile(l.f); err != nil {
+		return fmt.Errorf("locking the rate ledger: %w", err)
+	}
+	defer func() {
+		if uerr := unlockFile(l.f); err == nil && uerr != nil {
+			err = uerr
+		}
+	}()
+	var m minuteLog
+	if err := l.read(&m); err != nil {
+		// A damaged file is started afresh rather than failing every request.
+		m = minuteLog{}
+	}
+	fn(&m)
+	return l.write(&m)
+}
+
+func (l *fileLedger) read(m *minuteLog) error {
+	if _, err := l.f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	data, err := io.ReadAll(io.LimitReader(l.f, int64(8*(2+maxLedgerEntries))))
+	if err != nil {
+		return err
+	}
+	if len(data) == 0 {
+		return nil
+	}
+	if len(data)%8 != 0 || len(data) < 16 {
+		return errors.New("rate ledger: damaged file")
+	}
+	m.PausedUntil = int64(binary.LittleEndian.Uint64(data[0:])) //nolint:gosec // stored from an int64
+	m.PaceUntil = int64(binary.LittleEndian.Uint64(data[8:]))   //nolint:gosec // stored from an int64
+	m.Sent = make([]int64, 0, len(data)/8-2)
+	for off := 16; off < len(data); off += 8 {
+		v := int64(binary.LittleEndian.Uint64(data[off:])) //nolint:gosec // stored from an int64
+		if n := len(m.Sent); n > 0 && v < m.Sent[n-1] {
+			return errors.New("rate ledger: entries out of order")
+		}
+		m.Sent = append(m.Sent, v)
+	}
+	return nil
+}
+
+func (l *fileLedger) write(m *minuteLog) error {
+	data := make([]byte, 0, 8*(2+len(m.Sent)))
+	data = binary.LittleEndian.AppendUint64(data, uint64(m.PausedUntil)) //nolint:gosec // round-tripped by read
+	data = binary.LittleEndian.AppendUint64(data, uint64(m.PaceUntil))   //nolint:gosec // round-tripped by read
+	for _, v := range m.Sent {
+		data = binary.LittleEndian.AppendUint64(data, uint64(v)) //nolint:gosec // round-tripped by read
+	}
+	if _, err := l.f.WriteAt(data, 0); err != nil {
+		return err
+	}
+	return l.f.Truncate(int64(len(data)))
+}
+
+func (l *fileLedger) close() error { return l.f.Close() }

@@ -1,0 +1,144 @@
+package client
+
+import (
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// maxInWindow is the largest number of entries in any 60 s window of sorted instants.
+func maxInWindow(sent []int64) int {
+	best, lo := 0, 0
+	for hi := range sent {
+		for sent[hi]-sent[lo] >= int64(minuteWindow) {
+			lo++
+		}
+		best = max(best, hi-lo+1)
+	}
+	return best
+}
+
+// However requests arrive, the booked instants never put more than the limit in any minute.
+func TestMinuteLogNeverExceedsLimit(t *testing.T) {
+	t.Parallel()
+	for _, limit := range []int{1, 7, 250} {
+		rng := rand.New(rand.NewPCG(uint64(limit), 1)) //nolint:gosec // test data
+		var m minuteLog
+		var booked []int64
+		now := int64(0)
+		for range 3000 {
+			// Bursts and lulls: most arrivals come together, some after long pauses.
+			if rng.IntN(10) == 0 {
+				now += int64(rng.IntN(90)) * int64(time.Second)
+			} else {
+				now += int64(rng.IntN(50)) * int64(time.Millisecond)
+			}
+			slot := m.reserve(now, limit)
+			if slot < now {
+				t.Fatalf("limit %d: booked %d before the request came at %d", limit, slot, now)
+			}
+			booked = append(booked, slot)
+		}
+		slices.Sort(booked)
+		if got := maxInWindow(booked); got > limit {
+			t.Errorf("limit %d: %d requests in one 60 s window", limit, got)
+		}
+	}
+}
+
+// Half the budget goes out at once; the rest is paced 60 s / limit apart, not spent in a
+// burst that would leave nothing for the rest of the minute.
+func TestMinuteLogPacesThe2ndHalf(t *testing.T) {
+	t.Parallel()
+	const limit = 10
+	var m minuteLog
+	for i := range limit / 2 {
+		if slot := m.reserve(0, limit); slot != 0 {
+			t.Fatalf("request %d of the first half booked at %v, want at once", i+1, time.Duration(slot))
+		}
+	}
+	spacing := int64(minuteWindow / limit)
+	for i := 1; i <= limit/2; i++ {
+		if slot := m.reserve(0, limit); slot != int64(i)*spacing {
+			t.Fatalf("request %d of the second half booked at %v, want %v", i, time.Duration(slot), time.Duration(int64(i)*spacing))
+		}
+	}
+	// The 11th may go only once the first has left the window.
+	if slot := m.reserve(0, limit); slot != int64(minuteWindow) {
+		t.Errorf("request beyond the limit booked at %v, want when the first leaves (1m0s)", time.Duration(slot))
+	}
+}
+
+// A 429's pause holds every request until it ends, then lets them out paced.
+func TestMinuteLogPause(t *testing.T) {
+	t.Parallel()
+	const limit = 250
+	var m minuteLog
+	until := int64(5 * time.Second)
+	m.pause(until)
+	if m.ample(0, limit) {
+		t.Error("ample during a pause")
+	}
+	prev := int64(0)
+	for i := range 5 {
+		slot := m.reserve(0, limit)
+		if slot < until {
+			t.Fatalf("request %d booked at %v, inside the pause", i+1, time.Duration(slot))
+		}
+		if i > 0 && slot-prev < int64(minuteWindow/limit) {
+			t.Fatalf("request %d booked %v after the one before, want at least %v", i+1, time.Duration(slot-prev), minuteWindow/limit)
+		}
+		prev = slot
+	}
+	if m.ample(until+int64(minuteWindow)+1, limit) == false {
+		t.Error("not ample a minute after the pause with the window empty")
+	}
+}
+
+// The ledger file keeps the log across opens (another process opens the same file), its
+// name carries no trace of the token, and a damaged file starts afresh.
+func TestFileLedger(t *testing.T) {
+	t.Parallel()
+	const token = "dop_v1_secret-token-value"
+	path := LedgerPath(t.TempDir(), token, "https://api.example.test")
+	if strings.Contains(path, token) || strings.Contains(path, "secret") {
+		t.Fatalf("ledger path %q carries the token", path)
+	}
+	if other := LedgerPath(filepath.Dir(path), token+"x", "https://api.example.test"); other == path {
+		t.Fatal("two tokens share a ledger")
+	}
+	a, err := openFileLedger(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	now := time.Now().UnixNano()
+	for range 3 {
+		if err := a.update(func(m *minuteLog) { m.reserve(now, 250) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = a.update(func(m *minuteLog) { m.pause(now + int64(time.Second)) })
+	b, err := openFileLedger(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.close()
+	var seen minuteLog
+	_ = b.update(func(m *minuteLog) { seen = *m })
+	if len(seen.Sent) != 3 || seen.PausedUntil != now+int64(time.Second) {
+		t.Errorf("second opener sees %d entries paused until %d, want 3 until %d", len(seen.Sent), seen.PausedUntil, now+int64(time.Second))
+	}
+	if _, err := a.f.WriteAt([]byte{1, 2, 3}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.f.Truncate(3); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.update(func(m *minuteLog) { seen = *m }); err != nil || len(seen.Sent) != 0 {
+		t.Errorf("damaged file: err %v, %d entries; want a fresh log", err, len(seen.Sent))
+	}
+}

@@ -1,0 +1,392 @@
+package client
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults of the watcher's timing (Config.WatchHold, Config.WatchFill).
+const (
+	DefaultWatchHold = 250 * time.Millisecond
+	DefaultWatchFill = time.Second
+	// watchReadConcurrency bounds the one-by-one reads the watcher makes at once, so that a
+	// tag of hundreds of droplets never opens hundreds of connections.
+	watchReadConcurrency = 8
+	// maxListPages bounds one batch read of /v2/actions, whatever the account holds.
+	maxListPages = 50
+)
+
+// The watcher waits for every action the client waits for, in one goroutine that runs while
+// anything is watched. Each watched action keeps its own schedule of status reads, the
+// same one WaitForAction follows (Config.Poll), and the watcher serves them together:
+//
+//   - One page of GET /v2/actions?per_page=200 (scope actions:read) answers for up to 200
+//     watched actions at once. The API documents no order for that list, so the watcher
+//     pages until it has seen every watched action, or until the pages have cost as much as
+//     reading the due actions one by one would, and reads the rest one by one.
+//   - It reads one by one, through the droplet's own path (scope droplet:read), when
+//     paging would cost more: a single due action, or an account whose list runs to more
+//     pages than there are due actions. After a 403 on the list (a token without
+//     actions:read) it never asks the list again.
+//   - A batch read happens when some action is due, held back at most WatchHold × pages
+//     after the previous read so that actions falling due close together share it (a due
+//     read is therefore at most that much later than its own schedule). While the rate
+//     budget is ample and one page answers for everything watched, it also reads every
+//     WatchFill with nothing due: those reads only buy speed, and are the first given up.
+//     A batch of more than one page never spends reads on the schedules' ramp (the grid
+//     stays), since the ramp would cost a page per read for every action watched.
+//
+// Every read answers every watched action it returns: an action seen finished is
+// delivered at once, whether it was due or not.
+type watcher struct {
+	c *Client
+
+	mu      sync.Mutex
+	watches map[*watch]struct{}
+	running bool
+	wake    chan struct{}
+	// logCtx carries the logger of the latest waiter (its values, not its deadline).
+	logCtx context.Context
+	// readCtx is what the watcher reads under; cancelRead ends it, and the reads in
+	// flight, once nothing is watched any more.
+	readCtx    context.Context
+	cancelRead context.CancelFunc
+	lastRead   time.Time
+	// pages is how many pages of /v2/actions the account's list runs to, by its last
+	// meta.total; 0 while unknown.
+	pages int
+
+	// noList is set once the token was refused GET /v2/actions.
+	noList atomic.Bool
+
+	listReads, oneReads atomic.Int64
+}
+
+// watch is one waiter's interest in one action.
+type watch struct {
+	dropletID, id int64
+	start         time.Time
+	reads         int
+	due           time.Time
+	// updates carries the newest status read (or a read error) to the waiter; the watcher
+	// never blocks on it, replacing what the waiter has not taken yet.
+	updates chan watchUpdate
+	done    bool
+}
+
+type watchUpdate struct {
+	a   *Action
+	err error
+}
+
+func newWatcher(c *Client) *watcher {
+	return &watcher{c: c, watches: map[*watch]struct{}{}, wake: make(chan struct{}, 1)}
+}
+
+// WatchStats counts the watcher's reads: pages of /v2/actions, and actions read one by one.
+type WatchStats struct {
+	ListReads, SingleReads int64
+	// ListRefused is set once the token was refused GET /v2/actions (no actions:read).
+	ListRefused bool
+}
+
+// WatchStats reports the watcher's reads so far.
+func (c *Client) WatchStats() WatchStats {
+	return WatchStats{ListReads: c.watcher.listReads.Load(), SingleReads: c.watcher.oneReads.Load(), ListRefused: c.watcher.noList.Load()}
+}
+
+// waitWatched waits for one action through the watcher.
+func (c *Client) waitWatched(ctx context.Context, dropletID, id int64, onProgress func(*Action)) (*Action, error) {
+	w := c.watcher.subscribe(ctx, dropletID, id)
+	defer c.watcher.unsubscribe(w)
+	var last *Action
+	for {
+		select {
+		case <-ctx.Done():
+			return last, &WaitError{ActionID: id, Last: last, Err: ctx.Err()}
+		case u := <-w.updates:
+			if u.err != nil {
+				if ctx.Err() != nil {
+					return last, &WaitError{ActionID: id, Last: last, Err: ctx.Err()}
+				}
+				return last, &WaitError{ActionID: id, Last: last, Err: u.err}
+			}
+			last = u.a
+			if onProgress != nil {
+				onProgress(u.a)
+			}
+			switch u.a.Status {
+			case StatusCompleted:
+				return u.a, nil
+			case StatusErrored:
+				return u.a, &ActionFailedError{Action: u.a}
+			}
+		}
+	}
+}
+
+func (w *watcher) subscribe(ctx context.Context, dropletID, id int64) *watch {
+	now := time.Now()
+	wt := &watch{dropletID: dropletID, id: id, start: now, updates: make(chan watchUpdate, 1)}
+	w.mu.Lock()
+	wt.due = now.Add(w.c.pollDelay(0, 0, true))
+	w.watches[wt] = struct{}{}
+	w.logCtx = context.WithoutCancel(ctx)
+	if w.readCtx == nil || w.readCtx.Err() != nil {
+		w.readCtx, w.cancelRead = context.WithCancel(context.Background())
+	}
+	if !w.running {
+		w.running = true
+		go w.run()
+	}
+	w.mu.Unlock()
+	w.poke()
+	return wt
+}
+
+func (w *watcher) unsubscribe(wt *watch) {
+	w.mu.Lock()
+	delete(w.watches, wt)
+	if len(w.watches) == 0 && w.cancelRead != nil {
+		w.cancelRead()
+	}
+	w.mu.Unlock()
+	w.poke()
+}
+
+func (w *watcher) poke() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// deliver hands u to wt's waiter, replacing an update it has not taken yet.
+func deliver(wt *watch, u watchUpdate) {
+	for {
+		select {
+		case wt.updates <- u:
+			return
+		default:
+		}
+		select {
+		case <-wt.updates:
+		default:
+		}
+	}
+}
+
+// run is the watcher's loop; it ends when nothing is watched.
+func (w *watcher) run() {
+	for {
+		w.mu.Lock()
+		if len(w.watches) == 0 {
+			w.running = false
+			w.mu.Unlock()
+			return
+		}
+		now := time.Now()
+		next := w.nextReadLocked()
+		if next.IsZero() || next.After(now) {
+			// Nothing to read yet (or every watch has its answer and is leaving).
+			w.mu.Unlock()
+			w.sleep(next.Sub(now), next.IsZero())
+			continue
+		}
+		all := make([]*watch, 0, len(w.watches))
+		var due []*watch
+		for wt := range w.watches {
+			if wt.done {
+				continue
+			}
+			all = append(all, wt)
+			if !wt.due.After(now) {
+				due = append(due, wt)
+			}
+		}
+		pages := max(w.pages, 1)
+		w.lastRead = now
+		rctx := mergeValues(w.readCtx, w.logCtx)
+		w.mu.Unlock()
+
+		if !w.noList.Load() && len(all) > 1 && pages < max(len(due), 2) {
+			due = w.readList(rctx, all, due, pages)
+		}
+		w.readEach(rctx, due)
+	}
+}
+
+// sleep waits d, or until a waiter comes or goes; forever (until then) when idle.
+func (w *watcher) sleep(d time.Duration, idle bool) {
+	if idle {
+		<-w.wake
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-w.wake:
+	}
+}
+
+// nextReadLocked is when the next read is due.
+func (w *watcher) nextReadLocked() time.Time {
+	var next time.Time
+	for wt := range w.watches {
+		if !wt.done && (next.IsZero() || wt.due.Before(next)) {
+			next = wt.due
+		}
+	}
+	if w.noList.Load() || len(w.watches) < 2 || w.lastRead.IsZero() {
+		return next
+	}
+	pages := max(w.pages, 1)
+	hold := time.Duration(pages) * w.c.cfg.WatchHold
+	if !w.c.gov.Ample() {
+		// A tight budget: batches come no oftener than every WatchFill per page.
+		hold = time.Duration(pages) * w.c.cfg.WatchFill
+	} else if pages == 1 && len(w.watches) > 1 {
+		// One page answers for everything watched: read at least every WatchFill.
+		if fill := w.lastRead.Add(w.c.cfg.WatchFill); fill.Before(next) {
+			next = fill
+		}
+	}
+	if earliest := w.lastRead.Add(hold); next.Before(earliest) {
+		next = earliest
+	}
+	return next
+}
+
+// readList reads /v2/actions until every watched action was seen, and applies what it
+// saw. It returns the due actions it did not see, to be read one by one.
+func (w *watcher) readList(ctx context.Context, all, due []*watch, pages int) []*watch {
+	byID := make(map[int64][]*watch, len(all))
+	for _, wt := range all {
+		byID[wt.id] = append(byID[wt.id], wt)
+	}
+	seen := make(map[int64]*Action, len(byID))
+	budget := min(max(len(due)-1, pages, 1), maxListPages)
+	for page := 1; page <= budget && len(seen) < len(byID); page++ {
+		p, err := w.c.listAccountActionsPage(ctx, page, MaxPerPage)
+		w.listReads.Add(1)
+		if err != nil {
+			if e, ok := asAPIError(err); ok && e.StatusCode == http.StatusForbidden {
+				w.noList.Store(true)
+			}
+			break
+		}
+		w.mu.Lock()
+		w.pages = (p.Total + MaxPerPage - 1) / MaxPerPage
+		w.mu.Unlock()
+		for i := range p.Actions {
+			if _, ok := byID[p.Actions[i].ID]; ok {
+				seen[p.Actions[i].ID] = &p.Actions[i]
+			}
+		}
+		if !p.HasNext || len(p.Actions) == 0 {
+			break
+		}
+	}
+	now := time.Now()
+	var unseen []*watch
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	multiPage := w.pages > 1
+	dueSet := make(map[*watch]bool, len(due))
+	for _, wt := range due {
+		dueSet[wt] = true
+	}
+	for id, wts := range byID {
+		a, ok := seen[id]
+		for _, wt := range wts {
+			switch {
+			case ok:
+				w.applyLocked(wt, a, now, dueSet[wt], !multiPage)
+			case dueSet[wt]:
+				unseen = append(unseen, wt)
+			}
+		}
+	}
+	return unseen
+}
+
+// readEach reads the given actions one by one, a few at a time.
+func (w *watcher) readEach(ctx context.Context, due []*watch) {
+	if len(due) == 0 {
+		return
+	}
+	sem := make(chan struct{}, watchReadConcurrency)
+	var wg sync.WaitGroup
+	for _, wt := range due {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			a, _, err := w.c.ReadAction(ctx, wt.dropletID, wt.id)
+			w.oneReads.Add(1)
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			if err != nil {
+				wt.done = true
+				deliver(wt, watchUpdate{err: err})
+				return
+			}
+			w.applyLocked(wt, a, time.Now(), true, true)
+		})
+	}
+	wg.Wait()
+}
+
+// applyLocked delivers a status read to wt, and moves its schedule on when it was due.
+func (w *watcher) applyLocked(wt *watch, a *Action, now time.Time, wasDue, ramp bool) {
+	if _, watched := w.watches[wt]; !watched || wt.done {
+		return
+	}
+	cp := *a
+	if cp.Status.Done() {
+		wt.done = true
+		deliver(wt, watchUpdate{a: &cp})
+		return
+	}
+	if wasDue {
+		wt.reads++
+		wt.due = now.Add(w.c.pollDelay(wt.reads, now.Sub(wt.start), ramp))
+		deliver(wt, watchUpdate{a: &cp})
+	}
+}
+
+// listAccountActionsPage reads one page of every action of the account (GET /v2/actions,
+// scope actions:read), in whatever order the API gives.
+func (c *Client) listAccountActionsPage(ctx context.Context, page, perPage int) (*ActionPage, error) {
+	q := url.Values{"page": {strconv.Itoa(page)}, "per_page": {strconv.Itoa(perPage)}}
+	root := new(actionsRoot)
+	if _, err := c.do(ctx, http.MethodGet, "/v2/actions", q, nil, root, false); err != nil {
+		return nil, err
+	}
+	p := &ActionPage{Actions: root.Actions}
+	if root.Meta != nil {
+		p.Total = root.Meta.Total
+	}
+	p.HasNext = root.Links != nil && root.Links.Pages.Next != ""
+	return p, nil
+}
+
+// mergeValues is ctx, which the watcher cancels, carrying the values (the logger) of vals.
+func mergeValues(ctx, vals context.Context) context.Context {
+	if vals == nil {
+		return ctx
+	}
+	return valuesCtx{Context: ctx, vals: vals}
+}
+
+type valuesCtx struct {
+	context.Context
+	vals context.Context
+}
+
+func (v valuesCtx) Value(key any) any { return v.vals.Value(key) }

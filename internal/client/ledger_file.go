@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -62,8 +63,13 @@ func (l *fileLedger) update(fn func(*minuteLog)) (err error) {
 		// A damaged file is started afresh rather than failing every request.
 		m = minuteLog{}
 	}
+	before := encodeLog(&m)
 	fn(&m)
-	return l.write(&m)
+	after := encodeLog(&m)
+	if bytes.Equal(before, after) {
+		return nil // a look that changed nothing (Ample, MinuteStats) writes nothing
+	}
+	return l.write(after)
 }
 
 func (l *fileLedger) read(m *minuteLog) error {
@@ -93,13 +99,17 @@ func (l *fileLedger) read(m *minuteLog) error {
 	return nil
 }
 
-func (l *fileLedger) write(m *minuteLog) error {
+func encodeLog(m *minuteLog) []byte {
 	data := make([]byte, 0, 8*(2+len(m.Sent)))
 	data = binary.LittleEndian.AppendUint64(data, uint64(m.PausedUntil)) //nolint:gosec // round-tripped by read
 	data = binary.LittleEndian.AppendUint64(data, uint64(m.PaceUntil))   //nolint:gosec // round-tripped by read
 	for _, v := range m.Sent {
 		data = binary.LittleEndian.AppendUint64(data, uint64(v)) //nolint:gosec // round-tripped by read
 	}
+	return data
+}
+
+func (l *fileLedger) write(data []byte) error {
 	if _, err := l.f.WriteAt(data, 0); err != nil {
 		return err
 	}

@@ -31,12 +31,23 @@ const cliCommandTimeout = 3 * time.Minute
 // providerBinDirPrefix names the temporary directories the built provider goes into.
 const providerBinDirPrefix = "gradient-provider-bin-"
 
-// TestMain removes the provider binary the CLI tests built (27 MB) once every test is done.
+// TestMain keeps the per-minute ledgers of this run's provider processes (in-process and
+// built) in a directory of its own, and removes it and the provider binary the CLI tests
+// built (27 MB) once every test is done.
 func TestMain(m *testing.M) {
+	ledgers, err := os.MkdirTemp("", "gradient-test-ledgers-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if os.Getenv(ledgerDirEnv) == "" {
+		_ = os.Setenv(ledgerDirEnv, ledgers)
+	}
 	code := m.Run()
 	if providerBuild.dir != "" {
 		_ = os.RemoveAll(providerBuild.dir)
 	}
+	_ = os.RemoveAll(ledgers)
 	os.Exit(code)
 }
 

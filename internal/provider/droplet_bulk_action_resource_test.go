@@ -123,15 +123,18 @@ resource "gradient_droplet_bulk_action" "snap" {
 		}
 		return nil
 	}
-	// actionReads counts the reads of single actions, which only waiting and refreshing do.
-	actionReads := func() int {
-		n := 0
+	// actionReads counts the status reads, single actions and pages of /v2/actions, which
+	// only waiting and refreshing do; listReads the pages alone.
+	actionReads := func() (n, listReads int) {
 		for _, r := range api.Requests() {
 			if r.Method == "GET" && isActionRead(r.Path) {
 				n++
 			}
+			if r.Method == "GET" && r.Path == "/v2/actions" {
+				listReads++
+			}
 		}
-		return n
+		return n, listReads
 	}
 	var readsAfterCreate int
 	resource.Test(t, resource.TestCase{
@@ -140,9 +143,10 @@ resource "gradient_droplet_bulk_action" "snap" {
 			{
 				Config: cfg(true),
 				Check: resource.ComposeTestCheckFunc(checkAPI, checkState, func(*terraform.State) error {
-					readsAfterCreate = actionReads()
-					if readsAfterCreate < len(web) {
-						return fmt.Errorf("%d action reads, want at least one per droplet", readsAfterCreate)
+					var pages int
+					readsAfterCreate, pages = actionReads()
+					if pages == 0 {
+						return fmt.Errorf("%d status reads, none of them a page of /v2/actions: the %d actions were not read together", readsAfterCreate, len(web))
 					}
 					return nil
 				}),
@@ -154,7 +158,7 @@ resource "gradient_droplet_bulk_action" "snap" {
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
 				Check: resource.ComposeTestCheckFunc(checkAPI, func(*terraform.State) error {
-					if n := actionReads(); n != readsAfterCreate {
+					if n, _ := actionReads(); n != readsAfterCreate {
 						return fmt.Errorf("%d action reads after refreshes, want %d: completed actions were read again", n, readsAfterCreate)
 					}
 					return nil
@@ -448,11 +452,11 @@ resource "gradient_droplet_bulk_action" "x" {
 	})
 }
 
-// isActionRead reports whether path reads one action, through /v2/actions/{id} or
-// /v2/droplets/{droplet}/actions/{id}.
+// isActionRead reports whether path reads action status: one action, through
+// /v2/actions/{id} or /v2/droplets/{d}/actions/{id}, or a page of /v2/actions.
 func isActionRead(path string) bool {
 	seg := strings.Split(strings.Trim(path, "/"), "/")
-	return (len(seg) == 3 && seg[1] == "actions") || (len(seg) == 5 && seg[1] == "droplets" && seg[3] == "actions")
+	return path == "/v2/actions" || (len(seg) == 3 && seg[1] == "actions") || (len(seg) == 5 && seg[1] == "droplets" && seg[3] == "actions")
 }
 
 // TestAccDropletBulkAction_queuesWithOtherActions: two bulk actions on overlapping tags

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -61,6 +62,7 @@ type providerModel struct {
 	RequestTimeout   types.Float64 `tfsdk:"http_request_timeout"`
 	PollIntervalMin  types.Float64 `tfsdk:"poll_interval_min"`
 	PollIntervalMax  types.Float64 `tfsdk:"poll_interval_max"`
+	RequestsPerMin   types.Int64   `tfsdk:"requests_per_minute"`
 }
 
 // providerData is what every resource, data source and action receives in Configure.
@@ -105,6 +107,11 @@ func (p *GradientProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 			"poll_interval_min": schema.Float64Attribute{
 				Optional:            true,
 				MarkdownDescription: fmt.Sprintf("When the first status read comes while waiting for an action, in seconds. Defaults to `%g`. Further reads follow a ramp from there, each interval a fifth longer, alongside the `poll_interval_max` grid.", defaultPollMin),
+			},
+			"requests_per_minute": schema.Int64Attribute{
+				Optional: true,
+				MarkdownDescription: fmt.Sprintf("Most requests the provider sends in any 60 seconds, from `1` to `%[1]d`. Defaults to `%[1]d`, DigitalOcean's per-token burst limit, which no response header shows: the provider keeps its own count, shared through a small lock-protected file in the user's cache directory by every provider process on the machine that uses the same token (parallel pipeline jobs, aliased provider blocks, two applies at once). Set it lower to leave room for other tools that share the token. "+
+					"Half of it goes out at once; the rest is paced evenly. A `429` with `retry-after` pauses every request of the machine's provider processes until then.", client.MaxRequestsPerMinute),
 			},
 			"poll_interval_max": schema.Float64Attribute{
 				Optional:            true,
@@ -152,6 +159,14 @@ func (p *GradientProvider) Configure(ctx context.Context, req provider.Configure
 			resp.Diagnostics.AddAttributeError(path.Root("http_retry_max"), "Invalid provider configuration", "http_retry_max must be between 0 and 20.")
 		}
 	}
+	rpm := int64(client.MaxRequestsPerMinute)
+	if !cfg.RequestsPerMin.IsNull() {
+		rpm = cfg.RequestsPerMin.ValueInt64()
+		if rpm < 1 || rpm > client.MaxRequestsPerMinute {
+			resp.Diagnostics.AddAttributeError(path.Root("requests_per_minute"), "Invalid provider configuration",
+				fmt.Sprintf("requests_per_minute must be between 1 and %d (DigitalOcean's per-minute limit), got %d.", client.MaxRequestsPerMinute, rpm))
+		}
+	}
 	ccfg := client.Config{
 		Token:        token,
 		Endpoint:     endpoint,
@@ -161,7 +176,7 @@ func (p *GradientProvider) Configure(ctx context.Context, req provider.Configure
 		RetryWaitMax: seconds(cfg.HTTPRetryWaitMax, defaultRetryWaitMax, "http_retry_wait_max"),
 		PollMin:      seconds(cfg.PollIntervalMin, defaultPollMin, "poll_interval_min"),
 		PollMax:      seconds(cfg.PollIntervalMax, defaultPollMax, "poll_interval_max"),
-		Governor:     governorFor(token, endpoint),
+		Governor:     governorFor(ctx, token, endpoint, int(rpm)),
 		Logger:       apiLogger(token),
 	}
 	ccfg.RequestTimeout = seconds(cfg.RequestTimeout, defaultHTTPTimeout, "http_request_timeout")
@@ -214,11 +229,52 @@ func firstNonEmpty(vs ...string) string {
 // keeps per token, even when the process is configured more than once (as a debug or
 // reattached provider is). Terraform runs each aliased provider block in a process of its
 // own, so aliases pace themselves apart.
-var governors sync.Map
+var (
+	governorsMu sync.Mutex
+	governors   = map[string]*client.Governor{}
+)
 
-func governorFor(token, endpoint string) *client.Governor {
-	g, _ := governors.LoadOrStore(accountKey(token, endpoint), client.NewGovernor())
-	return g.(*client.Governor) //nolint:forcetypeassert // only *client.Governor is stored
+// governorFor returns the process's governor for token, endpoint and per-minute cap. Its
+// per-minute count lives in the ledger file of ledgerDir, shared with the machine's other
+// provider processes that use the same token and endpoint.
+func governorFor(ctx context.Context, token, endpoint string, perMinute int) *client.Governor {
+	key := fmt.Sprintf("%s/%d", accountKey(token, endpoint), perMinute)
+	governorsMu.Lock()
+	defer governorsMu.Unlock()
+	if g, ok := governors[key]; ok {
+		return g
+	}
+	opts := client.GovernorOptions{RequestsPerMinute: perMinute}
+	if dir := ledgerDir(); dir != "" {
+		opts.LedgerPath = client.LedgerPath(dir, token, endpoint)
+	}
+	g := client.NewGovernorWith(opts)
+	if err := g.LedgerError(); err != nil {
+		tflog.Warn(ctx, "the per-minute request count cannot be shared with other provider processes on this machine; it is kept in this process only", map[string]any{"error": err.Error()})
+	}
+	governors[key] = g
+	return g
+}
+
+// ledgerDirEnv names the directory of the per-minute ledgers; "off" keeps each process's
+// count to itself.
+const ledgerDirEnv = "GRADIENT_RATE_LEDGER_DIR"
+
+// ledgerDir is where the per-minute ledgers live: $GRADIENT_RATE_LEDGER_DIR, else
+// terraform-provider-gradient/ratelimit in the user's cache directory; "" for none.
+func ledgerDir() string {
+	switch v := os.Getenv(ledgerDirEnv); v {
+	case "off":
+		return ""
+	case "":
+	default:
+		return v
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(cache, "terraform-provider-gradient", "ratelimit")
 }
 
 // accountKey keys per-token state without keeping the token itself in memory maps.

@@ -3,6 +3,7 @@ package provider
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
 	"github.com/gradient-tf/terraform-provider-gradient/internal/fakeapi"
 )
 
@@ -32,11 +34,27 @@ func newTestAPI(t *testing.T, opts ...func(*fakeapi.Options)) *fakeapi.Server {
 	}
 	s := fakeapi.New(o)
 	t.Cleanup(s.Close)
-	// The provider keeps one rate governor per token and endpoint for the process. A later
-	// test's fake may listen on this one's port again: it must not inherit the budget this
-	// test spent.
-	t.Cleanup(func() { governors.Delete(accountKey(o.Token, s.URL())) })
+	// The provider keeps one rate governor per token and endpoint for the process, and a
+	// per-minute ledger per token and endpoint for the machine. A later test's fake may
+	// listen on this one's port again: it must not inherit the budget this test spent.
+	t.Cleanup(func() { forgetAccount(o.Token, s.URL()) })
 	return s
+}
+
+// forgetAccount drops the process's governors for token and endpoint, and their ledger.
+func forgetAccount(token, endpoint string) {
+	prefix := accountKey(token, endpoint) + "/"
+	governorsMu.Lock()
+	defer governorsMu.Unlock()
+	for key, g := range governors {
+		if strings.HasPrefix(key, prefix) {
+			_ = g.Close()
+			delete(governors, key)
+		}
+	}
+	if dir := ledgerDir(); dir != "" {
+		_ = os.Remove(client.LedgerPath(dir, token, endpoint))
+	}
 }
 
 // providerConfig points the provider at the fake with fast polling and retries.

@@ -1,0 +1,148 @@
+package provider
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/gradient-tf/terraform-provider-gradient/internal/fakeapi"
+)
+
+// requests_per_minute is refused outside 1..250 at plan time, naming the attribute, and
+// nothing is sent.
+func TestAccRequestsPerMinuteValidation(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"0", "251", "-3"} {
+		t.Run(v, func(t *testing.T) {
+			t.Parallel()
+			api := newTestAPI(t)
+			d := api.AddDroplet(fakeapi.Droplet{})
+			cfg := fmt.Sprintf(`
+provider "gradient" {
+  access_token        = %q
+  api_endpoint        = %q
+  requests_per_minute = %s
+}
+
+resource "gradient_droplet_action" "r" {
+  droplet_id = %d
+  type       = "reboot"
+}
+`, testToken, api.URL(), v, d.ID)
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: testProviderFactories,
+				Steps: []resource.TestStep{{
+					Config:      cfg,
+					ExpectError: regexp.MustCompile(`(?s)requests_per_minute.*must be between 1 and 250`),
+				}},
+			})
+			if n := api.Stats().Total; n != 0 {
+				t.Errorf("%d requests reached the API with an invalid requests_per_minute, want none", n)
+			}
+		})
+	}
+}
+
+// The provider counts every request it sends in its per-minute ledger, under the cap the
+// configuration gives: after an apply, the ledger holds exactly the requests the API saw.
+func TestAccRequestsPerMinuteCountsEveryRequest(t *testing.T) {
+	t.Parallel()
+	api := newTestAPI(t)
+	droplets := []int64{api.AddDroplet(fakeapi.Droplet{}).ID, api.AddDroplet(fakeapi.Droplet{}).ID}
+	cfg := fmt.Sprintf(`
+provider "gradient" {
+  access_token        = %q
+  api_endpoint        = %q
+  poll_interval_min   = 0.05
+  poll_interval_max   = 0.2
+  requests_per_minute = 200
+}
+
+resource "gradient_droplet_action" "a" {
+  droplet_id = %d
+  type       = "reboot"
+}
+
+resource "gradient_droplet_action" "b" {
+  droplet_id = %d
+  type       = "power_cycle"
+}
+`, testToken, api.URL(), droplets[0], droplets[1])
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: cfg,
+			Check: func(*terraform.State) error {
+				governorsMu.Lock()
+				g := governors[accountKey(testToken, api.URL())+"/200"]
+				governorsMu.Unlock()
+				if g == nil {
+					return fmt.Errorf("no governor with a cap of 200 for this token and endpoint")
+				}
+				if err := g.LedgerError(); err != nil {
+					return fmt.Errorf("the ledger file could not be used: %w", err)
+				}
+				if got, want := g.MinuteStats(time.Now()).InWindow, api.Stats().Total; got != want {
+					return fmt.Errorf("the ledger counts %d requests in the last minute, the API saw %d", got, want)
+				}
+				return nil
+			},
+		}},
+	})
+}
+
+// A token with only the droplet scopes may not list actions: the bulk action's wait is
+// refused the list once and reads each action through its droplet instead, and the apply
+// succeeds.
+func TestAccDropletBulkAction_withoutActionsRead(t *testing.T) {
+	t.Parallel()
+	api := newTestAPI(t, func(o *fakeapi.Options) {
+		o.Scopes = []string{"droplet:read", "droplet:update"}
+		o.DefaultDuration = 300 * time.Millisecond
+	})
+	web := tagged(api, "web", 4)
+	cfg := providerConfig(api) + `
+resource "gradient_droplet_bulk_action" "cycle" {
+  tag_name = "web"
+  type     = "power_cycle"
+}
+`
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: cfg,
+			Check: func(*terraform.State) error {
+				var refused, listed, single int
+				for _, r := range api.Requests() {
+					switch {
+					case r.Status == http.StatusForbidden && r.Path == "/v2/actions":
+						refused++
+					case r.Status == http.StatusForbidden:
+						return fmt.Errorf("%s %s refused: a path outside the droplet scopes", r.Method, r.Path)
+					case r.Path == "/v2/actions":
+						listed++
+					case r.Method == http.MethodGet && isActionRead(r.Path):
+						single++
+					}
+				}
+				if refused != 1 || listed != 0 {
+					return fmt.Errorf("/v2/actions refused %d times and answered %d, want refused once and never asked again", refused, listed)
+				}
+				if single < len(web) {
+					return fmt.Errorf("%d reads through the droplets for %d actions, want at least one each", single, len(web))
+				}
+				for _, d := range web {
+					if acts := api.Actions(d.ID); len(acts) != 1 || acts[0].Status != fakeapi.ActionCompleted {
+						return fmt.Errorf("droplet %d: %+v, want one completed power_cycle", d.ID, acts)
+					}
+				}
+				return nil
+			},
+		}},
+	})
+}

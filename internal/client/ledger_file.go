@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // LedgerPath is where the per-minute count of requests made with token against endpoint is
@@ -17,8 +18,10 @@ import (
 // is a hash of both: the token itself is never written anywhere.
 func LedgerPath(dir, token, endpoint string) string {
 	sum := sha256.Sum256([]byte("gradient-rate-ledger\x00" + endpoint + "\x00" + token))
-	return filepath.Join(dir, hex.EncodeToString(sum[:16])+".minute")
+	return filepath.Join(dir, hex.EncodeToString(sum[:16])+ledgerExt)
 }
+
+const ledgerExt = ".minute"
 
 // fileLedger keeps the minute log in a file, under an exclusive advisory lock (flock) for
 // the span of each update, so that several provider processes sharing a token (parallel
@@ -32,10 +35,16 @@ type fileLedger struct {
 // make an update read more than this.
 const maxLedgerEntries = 4 * MaxRequestsPerMinute
 
+// staleLedgerAge is how old a ledger file of another token or endpoint must be before
+// openFileLedger removes it: its count has long run out, and endpoints such as a test
+// server's random port would otherwise pile up.
+const staleLedgerAge = 24 * time.Hour
+
 func openFileLedger(path string) (*fileLedger, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
+	removeStaleLedgers(filepath.Dir(path), path, time.Now().Add(-staleLedgerAge))
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, err
@@ -47,6 +56,17 @@ func openFileLedger(path string) (*fileLedger, error) {
 		return nil, err
 	}
 	return l, nil
+}
+
+// removeStaleLedgers removes the ledger files in dir, other than keep, last written before
+// cutoff. A process still using one rewrites it at every request, so it is never that old.
+func removeStaleLedgers(dir, keep string, cutoff time.Time) {
+	paths, _ := filepath.Glob(filepath.Join(dir, "*"+ledgerExt))
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err == nil && p != keep && fi.ModTime().Before(cutoff) {
+			_ = os.Remove(p)
+		}
+	}
 }
 
 func (l *fileLedger) update(fn func(*minuteLog)) (err error) {

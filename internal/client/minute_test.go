@@ -2,6 +2,7 @@ package client
 
 import (
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -132,6 +133,27 @@ func TestFileLedger(t *testing.T) {
 	if len(seen.Sent) != 3 || seen.PausedUntil != now+int64(time.Second) {
 		t.Errorf("second opener sees %d entries paused until %d, want 3 until %d", len(seen.Sent), seen.PausedUntil, now+int64(time.Second))
 	}
+	// A day-old ledger of another token is removed when a ledger is opened beside it.
+	stale := LedgerPath(filepath.Dir(path), "another-token", "https://api.example.test")
+	if err := os.WriteFile(stale, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-25 * time.Hour)
+	if err := os.Chtimes(stale, old, old); err != nil {
+		t.Fatal(err)
+	}
+	c, err := openFileLedger(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = c.close()
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("a day-old ledger of another token is still there (%v)", err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("the ledger in use was removed: %v", err)
+	}
+
 	if _, err := a.f.WriteAt([]byte{1, 2, 3}, 0); err != nil {
 		t.Fatal(err)
 	}

@@ -142,7 +142,7 @@ func (w *watcher) subscribe(ctx context.Context, dropletID, id int64) *watch {
 	}
 	if !w.running {
 		w.running = true
-		go w.run()
+		go w.run() //nolint:contextcheck // the watcher outlives any one waiter: it reads under its own readCtx
 	}
 	w.mu.Unlock()
 	w.poke()

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
 	"github.com/gradient-tf/terraform-provider-gradient/internal/fakeapi"
 )
 
@@ -140,6 +141,60 @@ resource "gradient_droplet_bulk_action" "cycle" {
 					if acts := api.Actions(d.ID); len(acts) != 1 || acts[0].Status != fakeapi.ActionCompleted {
 						return fmt.Errorf("droplet %d: %+v, want one completed power_cycle", d.ID, acts)
 					}
+				}
+				return nil
+			},
+		}},
+	})
+}
+
+// A droplet busy with an action started elsewhere answers 422 "pending event"; waiting that
+// action out needs only the droplet scopes the docs name: it is read through the droplet's
+// path, and no request is refused.
+func TestAccPendingEventWaitWithDropletScopesOnly(t *testing.T) {
+	t.Parallel()
+	api := newTestAPI(t, func(o *fakeapi.Options) {
+		o.Scopes = []string{"droplet:read", "droplet:update"}
+		o.DefaultDuration = 300 * time.Millisecond
+	})
+	d := api.AddDroplet(fakeapi.Droplet{})
+	cfg := providerConfig(api) + fmt.Sprintf(`
+resource "gradient_droplet_action" "r" {
+  droplet_id = %d
+  type       = "reboot"
+}
+`, d.ID)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			PreConfig: func() {
+				// Another tool's action, still running when Terraform initiates.
+				api.SetDuration(client.ActionPowerCycle, 2*time.Second)
+				c, err := client.New(client.Config{Token: testToken, Endpoint: api.URL()})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, _, err := c.Initiate(t.Context(), d.ID, client.ActionRequest{Type: client.ActionPowerCycle}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			Config: cfg,
+			Check: func(*terraform.State) error {
+				var pending int
+				for _, r := range api.Requests() {
+					if r.Status == http.StatusForbidden {
+						return fmt.Errorf("%s %s refused: the wait used a path the droplet scopes do not allow", r.Method, r.Path)
+					}
+					if r.Status == http.StatusUnprocessableEntity {
+						pending++
+					}
+				}
+				if pending == 0 {
+					return fmt.Errorf("no 422 was served: the test did not exercise the wait for the running action")
+				}
+				acts := api.Actions(d.ID)
+				if len(acts) != 2 || acts[0].Type != client.ActionReboot || acts[0].Status != fakeapi.ActionCompleted {
+					return fmt.Errorf("droplet %d: %+v, want the reboot completed after the power_cycle", d.ID, acts)
 				}
 				return nil
 			},

@@ -28,22 +28,38 @@ type ApplyConfig struct {
 	// Terraform is the path of the terraform binary; Provider that of a built
 	// terraform-provider-gradient.
 	Terraform, Provider string
-	// Actions is the number of gradient_droplet_action resources, one per droplet.
+	// Actions is the number of gradient_droplet_action resources, one per droplet; with
+	// BulkTag, the number of droplets carrying the tag.
 	Actions     int
 	Parallelism int
+	// BulkTag, when set, makes the configuration one gradient_droplet_bulk_action of
+	// BulkType over the droplets carrying that tag instead of one reboot per droplet.
+	BulkTag  string
+	BulkType client.ActionType
 	// D, Jitter and Seed shape the fake's action durations.
 	D      time.Duration
 	Jitter float64
 	Seed   int64
-	// PerMinuteLimit, when positive, makes the fake enforce that many requests a
-	// minute (429 beyond it).
-	PerMinuteLimit int
+	// PerMinuteLimit and PerHourLimit, when positive, make the fake enforce that many
+	// requests a minute (seen only as 429 with retry-after) and an hour (shown in the
+	// ratelimit-* headers); see fakeapi.Options.
+	PerMinuteLimit, PerHourLimit int
+	// Scopes, when not nil, are the only scopes of the fake's token.
+	Scopes []string
 	// Timeout bounds the whole run (init, apply and shutdown).
 	Timeout time.Duration
 	// Progress, when set, receives progress lines while the apply runs.
 	Progress io.Writer
 	// ProgressEvery is the interval of progress lines (default 15 s).
 	ProgressEvery time.Duration
+}
+
+// actionType is the type of the actions the configuration starts.
+func (cfg ApplyConfig) actionType() client.ActionType {
+	if cfg.BulkTag != "" {
+		return cfg.BulkType
+	}
+	return client.ActionReboot
 }
 
 // ApplyResult is what one apply measured.
@@ -60,6 +76,14 @@ type ApplyResult struct {
 	// Failure is the end of Terraform's output when the apply failed, else empty.
 	Failure  string
 	Timeline Timeline
+	// Routes counts the fake's requests by route, busiest first.
+	Routes []RouteCount
+	// PeakMinute is the most requests the fake received in any 60 s.
+	PeakMinute int
+	// Crowding describes the first 429, if any, against the per-minute limit.
+	Crowding Crowding
+	// Began is when terraform apply started.
+	Began time.Time
 }
 
 // Timeline splits an apply's wall time, from the fake's request log.
@@ -67,8 +91,9 @@ type Timeline struct {
 	// FirstRequest and LastRequest are when the fake received the first and the last
 	// request, from the start of terraform apply.
 	FirstRequest, LastRequest time.Duration
-	// MeanDetect is the mean over the actions of their last status read's arrival
-	// minus their completion: the detection overhead inside the apply.
+	// MeanDetect is the mean over the actions of the first status read after their
+	// completion that answered for them (their own read, or a page of GET /v2/actions
+	// holding them) minus their completion: the detection overhead inside the apply.
 	MeanDetect time.Duration
 	// Makespan is the ideal wall time for the durations the fake actually drew: the
 	// actions, in the order they started, each given to the first of Parallelism
@@ -100,32 +125,33 @@ func actionRead(r fakeapi.Request) (int64, bool) {
 	return id, err == nil
 }
 
+// timeline reads the fake's log for the actions on droplets (all of the fake's actions).
 func timeline(srv *fakeapi.Server, droplets []int64, began time.Time, parallelism int) Timeline {
 	var tl Timeline
-	lastRead := map[int64]time.Time{}
-	for i, r := range srv.Requests() {
+	reqs := srv.Requests()
+	for i, r := range reqs {
 		at := r.Time.Sub(began)
 		if i == 0 || at < tl.FirstRequest {
 			tl.FirstRequest = at
 		}
 		tl.LastRequest = max(tl.LastRequest, at)
-		if id, ok := actionRead(r); ok && r.Time.After(lastRead[id]) {
-			lastRead[id] = r.Time
+	}
+	var all, done []fakeapi.Action
+	for _, id := range droplets {
+		for _, a := range srv.Actions(id) {
+			all = append(all, a)
+			if a.CompletedAt != nil {
+				done = append(done, a)
+			}
 		}
 	}
 	var sum time.Duration
 	n := 0
-	var done []fakeapi.Action
-	for _, id := range droplets {
-		for _, a := range srv.Actions(id) {
-			if a.CompletedAt != nil {
-				done = append(done, a)
-			}
-			read, ok := lastRead[a.ID]
-			if a.CompletedAt != nil && ok && !read.Before(*a.CompletedAt) {
-				sum += read.Sub(*a.CompletedAt)
-				n++
-			}
+	seen := detections(reqs, all)
+	for _, a := range done {
+		if at, ok := seen[a.ID]; ok {
+			sum += at.Sub(*a.CompletedAt)
+			n++
 		}
 	}
 	if n > 0 {
@@ -149,10 +175,101 @@ type Usage struct {
 
 const providerAddress = "registry.terraform.io/gradient-tf/gradient"
 
+// newApplyFake starts the fake of an apply and adds n droplets, carrying tag when set.
+func newApplyFake(cfg ApplyConfig, n int, tag string) (*fakeapi.Server, []int64) {
+	srv := fakeapi.New(fakeapi.Options{
+		Token:           Token,
+		DefaultDuration: cfg.D,
+		Jitter:          cfg.Jitter,
+		Seed:            cfg.Seed,
+		PerMinuteLimit:  cfg.PerMinuteLimit,
+		PerHourLimit:    cfg.PerHourLimit,
+		Scopes:          cfg.Scopes,
+	})
+	droplets := make([]int64, n)
+	for i := range droplets {
+		d := fakeapi.Droplet{}
+		if tag != "" {
+			d.Tags = []string{tag}
+		}
+		droplets[i] = srv.AddDroplet(d).ID
+	}
+	return srv, droplets
+}
+
+// workspace is one working directory with its provider process, initialized.
+type workspace struct {
+	dir, work string
+	env       []string
+	prov      *provider
+}
+
+// openWorkspace writes hcl into a fresh working directory, starts a provider process
+// whose per-minute ledger lives in ledgerDir, and runs terraform init.
+func openWorkspace(ctx context.Context, cfg ApplyConfig, hcl, ledgerDir string) (_ *workspace, err error) {
+	dir, err := os.MkdirTemp("", "gradient-bench-*")
+	if err != nil {
+		return nil, err
+	}
+	ws := &workspace{dir: dir, work: filepath.Join(dir, "work")}
+	defer func() {
+		if err != nil {
+			ws.close()
+		}
+	}()
+	tfrc := filepath.Join(dir, "empty.tfrc")
+	if err := os.WriteFile(tfrc, nil, 0o600); err != nil {
+		return nil, err
+	}
+	if err := os.Mkdir(ws.work, 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(ws.work, "main.tf"), []byte(hcl), 0o600); err != nil {
+		return nil, err
+	}
+	if ledgerDir == "" {
+		ledgerDir = filepath.Join(dir, "ledger")
+	}
+	if ws.prov, err = startProvider(ctx, cfg.Provider, filepath.Join(dir, "provider.log"), ledgerDir); err != nil {
+		return nil, err
+	}
+	ws.env = terraformEnv(tfrc, ws.prov.reattach)
+	if out, err := runTerraform(ctx, cfg.Terraform, ws.work, ws.env, "init", "-input=false", "-no-color"); err != nil {
+		return nil, fmt.Errorf("terraform init: %w\n%s", err, tail(out, 4000))
+	}
+	return ws, nil
+}
+
+// apply runs terraform apply and returns its wall time, and the end of its output when
+// it failed.
+func (ws *workspace) apply(ctx context.Context, cfg ApplyConfig) (time.Duration, string) {
+	began := time.Now()
+	out, err := runTerraform(ctx, cfg.Terraform, ws.work, ws.env, "apply", "-auto-approve", "-input=false", "-no-color",
+		fmt.Sprintf("-parallelism=%d", cfg.Parallelism))
+	wall := time.Since(began)
+	if err != nil {
+		return wall, fmt.Sprintf("terraform apply: %v\n%s", err, tail(out, 3000))
+	}
+	return wall, ""
+}
+
+// close stops the provider, if started, and removes the directory; it returns the
+// provider's resource usage.
+func (ws *workspace) close() Usage {
+	var u Usage
+	if ws.prov != nil {
+		u = ws.prov.stop()
+		ws.prov = nil
+	}
+	_ = os.RemoveAll(ws.dir)
+	return u
+}
+
 // RunApply starts a fake API and the provider in debug mode, points Terraform at the
 // running provider with TF_REATTACH_PROVIDERS (so that the whole apply runs in one
 // provider process the benchmark owns), and applies a configuration of cfg.Actions
-// reboots, one per droplet.
+// reboots, one per droplet, or of one bulk action over cfg.Actions tagged droplets. The
+// provider keeps its per-minute ledger in a directory of its own.
 func RunApply(ctx context.Context, cfg ApplyConfig) (res ApplyResult, err error) {
 	if cfg.Terraform == "" || cfg.Provider == "" {
 		return res, errors.New("both the terraform and the provider binary are needed")
@@ -160,74 +277,41 @@ func RunApply(ctx context.Context, cfg ApplyConfig) (res ApplyResult, err error)
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Minute
 	}
-	if cfg.ProgressEvery <= 0 {
-		cfg.ProgressEvery = 15 * time.Second
-	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 
-	dir, err := os.MkdirTemp("", "gradient-bench-*")
-	if err != nil {
-		return res, err
-	}
-	defer os.RemoveAll(dir)
-
-	srv := fakeapi.New(fakeapi.Options{
-		Token:           Token,
-		DefaultDuration: cfg.D,
-		Jitter:          cfg.Jitter,
-		Seed:            cfg.Seed,
-		PerMinuteLimit:  cfg.PerMinuteLimit,
-	})
+	srv, droplets := newApplyFake(cfg, cfg.Actions, cfg.BulkTag)
 	defer srv.Close()
-	droplets := make([]int64, cfg.Actions)
-	for i := range droplets {
-		droplets[i] = srv.AddDroplet(fakeapi.Droplet{}).ID
+	hcl := configHCL(srv.URL(), droplets)
+	if cfg.BulkTag != "" {
+		hcl = bulkHCL(srv.URL(), cfg.BulkTag, cfg.BulkType)
 	}
-
-	tfrc := filepath.Join(dir, "empty.tfrc")
-	if err := os.WriteFile(tfrc, nil, 0o600); err != nil {
-		return res, err
-	}
-	work := filepath.Join(dir, "work")
-	if err := os.Mkdir(work, 0o700); err != nil {
-		return res, err
-	}
-	if err := os.WriteFile(filepath.Join(work, "main.tf"), []byte(configHCL(srv.URL(), droplets)), 0o600); err != nil {
-		return res, err
-	}
-
-	prov, err := startProvider(ctx, cfg.Provider, filepath.Join(dir, "provider.log"))
+	ws, err := openWorkspace(ctx, cfg, hcl, "")
 	if err != nil {
 		return res, err
 	}
 	// Stopped on every path; on success the usage is read from it below.
-	defer func() { res.Usage = prov.stop() }()
-
-	env := terraformEnv(tfrc, prov.reattach)
-	if out, err := runTerraform(ctx, cfg.Terraform, work, env, "init", "-input=false", "-no-color"); err != nil {
-		return res, fmt.Errorf("terraform init: %w\n%s", err, tail(out, 4000))
-	}
+	defer func() { res.Usage = ws.close() }()
 
 	stopProgress := progress(cfg, srv, droplets)
 	began := time.Now()
-	out, err := runTerraform(ctx, cfg.Terraform, work, env, "apply", "-auto-approve", "-input=false", "-no-color",
-		fmt.Sprintf("-parallelism=%d", cfg.Parallelism))
-	res.Wall = time.Since(began)
+	res.Wall, res.Failure = ws.apply(ctx, cfg)
 	stopProgress()
 	res.Stats = srv.Stats()
-	res.Completed = completed(srv, droplets)
+	res.Completed = completed(srv, droplets, cfg.actionType())
 	res.Timeline = timeline(srv, droplets, began, cfg.Parallelism)
+	reqs := srv.Requests()
+	res.Routes = routeCounts(reqs)
+	res.PeakMinute = maxInMinute(requestTimes(reqs))
+	res.Crowding = firstCrowding(reqs, cfg.PerMinuteLimit)
+	res.Began = began
 	// A failed apply is a result to report, not a reason to stop the benchmark.
-	if err != nil {
-		res.Failure = fmt.Sprintf("terraform apply: %v\n%s", err, tail(out, 3000))
-	}
 	return res, nil
 }
 
-func configHCL(endpoint string, droplets []int64) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, `terraform {
+// providerHead is the terraform and provider blocks of every generated configuration.
+func providerHead(endpoint string) string {
+	return fmt.Sprintf(`terraform {
   required_providers {
     gradient = {
       source = "gradient-tf/gradient"
@@ -239,9 +323,15 @@ provider "gradient" {
   api_endpoint = %q
   access_token = %q
 }
+`, endpoint, Token)
+}
 
+func configHCL(endpoint string, droplets []int64) string {
+	var b strings.Builder
+	b.WriteString(providerHead(endpoint))
+	b.WriteString(`
 locals {
-  droplets = [`, endpoint, Token)
+  droplets = [`)
 	for i, id := range droplets {
 		if i > 0 {
 			b.WriteString(", ")
@@ -258,6 +348,16 @@ resource "gradient_droplet_action" "reboot" {
 }
 `)
 	return b.String()
+}
+
+// bulkHCL is one gradient_droplet_bulk_action of typ over the droplets carrying tag.
+func bulkHCL(endpoint, tag string, typ client.ActionType) string {
+	return providerHead(endpoint) + fmt.Sprintf(`
+resource "gradient_droplet_bulk_action" "bulk" {
+  tag_name = %q
+  type     = %q
+}
+`, tag, typ)
 }
 
 // terraformEnv is the environment minus anything that could point the provider or
@@ -312,9 +412,12 @@ type provider struct {
 	log      *os.File
 }
 
+// ledgerDirEnv names the directory of the provider's per-minute ledgers.
+const ledgerDirEnv = "GRADIENT_RATE_LEDGER_DIR"
+
 // startProvider runs the provider with -debug and reads the TF_REATTACH_PROVIDERS
-// value it prints to stdout.
-func startProvider(ctx context.Context, path, logPath string) (*provider, error) {
+// value it prints to stdout; its per-minute ledger lives in ledgerDir.
+func startProvider(ctx context.Context, path, logPath, ledgerDir string) (*provider, error) {
 	logf, err := os.Create(logPath) //nolint:gosec // a file in the benchmark's own temporary directory
 	if err != nil {
 		return nil, err
@@ -322,7 +425,9 @@ func startProvider(ctx context.Context, path, logPath string) (*provider, error)
 	// Not CommandContext: the process is stopped with SIGINT in stop, which the
 	// provider's debug server treats as its stop signal.
 	cmd := exec.Command(path, "-debug") //nolint:gosec,noctx // the provider path is the operator's own flag; stopped in stop
-	cmd.Env = filteredEnv()
+	// Its own per-minute ledger directory (shared only by the processes meant to share it),
+	// never the user's cache directory.
+	cmd.Env = append(filteredEnv(), ledgerDirEnv+"="+ledgerDir)
 	cmd.Stderr = logf
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -411,11 +516,15 @@ func progress(cfg ApplyConfig, srv *fakeapi.Server, droplets []int64) (stop func
 	if cfg.Progress == nil {
 		return func() {}
 	}
+	every := cfg.ProgressEvery
+	if every <= 0 {
+		every = 15 * time.Second
+	}
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	began := time.Now()
 	wg.Go(func() {
-		t := time.NewTicker(cfg.ProgressEvery)
+		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
 			select {
@@ -424,7 +533,7 @@ func progress(cfg ApplyConfig, srv *fakeapi.Server, droplets []int64) (stop func
 			case <-t.C:
 				st := srv.Stats()
 				fmt.Fprintf(cfg.Progress, "apply %s: %3.0f s: %d/%d actions completed, %d requests, %d answered 429\n",
-					cfg.Label, time.Since(began).Seconds(), completed(srv, droplets), len(droplets), st.Total, st.Served429)
+					cfg.Label, time.Since(began).Seconds(), completed(srv, droplets, cfg.actionType()), len(droplets), st.Total, st.Served429)
 			}
 		}
 	})
@@ -434,11 +543,12 @@ func progress(cfg ApplyConfig, srv *fakeapi.Server, droplets []int64) (stop func
 	}
 }
 
-func completed(srv *fakeapi.Server, droplets []int64) int {
+// completed counts the actions of type typ the fake completed on droplets.
+func completed(srv *fakeapi.Server, droplets []int64, typ client.ActionType) int {
 	n := 0
 	for _, id := range droplets {
 		for _, a := range srv.Actions(id) {
-			if a.Type == client.ActionReboot && a.Status == fakeapi.ActionCompleted {
+			if a.Type == typ && a.Status == fakeapi.ActionCompleted {
 				n++
 			}
 		}

@@ -133,8 +133,9 @@ func runRow(ctx context.Context, cfg TableConfig, spec RowSpec, seed int64) (Row
 		DefaultDuration: spec.D / scale,
 		Jitter:          cfg.Jitter,
 		Seed:            seed,
-		// The table measures the waiter, not the governor: a huge hourly budget keeps
-		// the advertised remaining requests far from the governor's low-water mark.
+		// The table measures the waiter, not the governor: no per-minute limit, and a huge
+		// hourly budget keeps the advertised remaining requests (the hourly window, as the
+		// fake's headers always describe) far from the governor's low-water mark.
 		PerHourLimit: math.MaxInt32,
 	})
 	defer srv.Close()
@@ -153,7 +154,10 @@ func runRow(ctx context.Context, cfg TableConfig, spec RowSpec, seed int64) (Row
 		// Enough idle connections that no wait opens a new one per read.
 		t := &http.Transport{MaxIdleConns: 4 * cfg.Actions, MaxIdleConnsPerHost: 4 * cfg.Actions, IdleConnTimeout: time.Minute}
 		transports = append(transports, t)
-		return client.New(client.Config{Token: Token, Endpoint: srv.URL(), HTTPClient: &http.Client{Transport: t}, Poll: poll})
+		// No per-minute cap of the client's own: the table measures schedules, and each
+		// strategy's client would otherwise throttle its own 100 concurrent waits.
+		gov := client.NewGovernorWith(client.GovernorOptions{RequestsPerMinute: -1})
+		return client.New(client.Config{Token: Token, Endpoint: srv.URL(), HTTPClient: &http.Client{Transport: t}, Poll: poll, Governor: gov})
 	}
 	initiator, err := newClient(nil)
 	if err != nil {

@@ -6,3 +6,6 @@ import "os"
 
 // usageOf reports no usage where the platform has no rusage.
 func usageOf(*os.ProcessState) Usage { return Usage{} }
+
+// selfUsage reports no usage where the platform has no rusage.
+func selfUsage() Usage { return Usage{} }

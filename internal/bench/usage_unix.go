@@ -19,6 +19,19 @@ func usageOf(ps *os.ProcessState) Usage {
 	if !ok || ru == nil {
 		return Usage{}
 	}
+	return fromRusage(ru)
+}
+
+// selfUsage reads this process's own rusage (RUSAGE_SELF): its peak RSS so far.
+func selfUsage() Usage {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return Usage{}
+	}
+	return fromRusage(&ru)
+}
+
+func fromRusage(ru *syscall.Rusage) Usage {
 	rss := int64(ru.Maxrss)
 	if runtime.GOOS != "darwin" && runtime.GOOS != "ios" {
 		rss *= 1024

@@ -1,11 +1,13 @@
 // Command gradient-bench measures the action waiter against the fake DigitalOcean API
-// and prints one report: the completion-detection table of the default poll strategy
-// next to a fixed 5 s poller (and the official DigitalOcean provider's pattern), then
-// two applies of 100 droplet actions through the real Terraform CLI, without and with
-// a rate limit on the fake. `make bench` runs it; see BENCHMARKS.md.
+// and prints one report: many actions watched at once by one client (6); the
+// completion-detection table of the default poll strategy next to a fixed 5 s poller (and
+// the official DigitalOcean provider's pattern), and of the client's watcher [W]; then
+// applies through the real Terraform CLI on a fake that enforces DigitalOcean's limits:
+// reboots (a) = (b) = (2), (a'), (1), bulk actions (3) and (4), and two applies at once
+// (5). `make bench` runs it; see BENCHMARKS.md.
 //
 //	gradient-bench -terraform $(scripts/terraform.sh) -provider bin/terraform-provider-gradient
-//	gradient-bench -skip-cli   # the table only
+//	gradient-bench -skip-cli   # the client-level runs only
 package main
 
 import (
@@ -26,6 +28,7 @@ import (
 	"time"
 
 	"github.com/gradient-tf/terraform-provider-gradient/internal/bench"
+	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
 )
 
 func main() {
@@ -43,18 +46,34 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	tfPath := fs.String("terraform", "", "path of the terraform binary (required unless -skip-cli)")
 	provPath := fs.String("provider", "", "path of a built terraform-provider-gradient (required unless -skip-cli)")
-	skipCLI := fs.Bool("skip-cli", false, "print only the detection table, without the Terraform applies")
-	skipTable := fs.Bool("skip-table", false, "run only the Terraform applies")
-	actions := fs.Int("actions", 100, "actions per row of the table")
+	skipCLI := fs.Bool("skip-cli", false, "skip every Terraform apply")
+	skipTable := fs.Bool("skip-table", false, "skip the strategy columns of the detection table")
+	skipWatch := fs.Bool("skip-watch", false, "skip the watcher rows [W] of the detection table")
+	skipMany := fs.Bool("skip-watch1000", false, "skip the client-level run (6), many actions watched at once")
+	skipReboots := fs.Bool("skip-reboots", false, "skip the applies of 100 reboots: (a) = (b) = (2), and (a')")
+	skipSmall := fs.Bool("skip-small", false, "skip apply (1), 50 reboots")
+	skipBulk := fs.Bool("skip-bulk", false, "skip the bulk actions (3) and (4)")
+	skipNoScope := fs.Bool("skip-bulk-noscope", false, "skip the bulk action (4), the token without actions:read")
+	skipTwo := fs.Bool("skip-two", false, "skip (5), two applies at once")
+	actions := fs.Int("actions", 100, "actions per row of the table (and of the watcher rows)")
 	seed := fs.Int64("seed", 1, "seed of the fake's duration jitter")
-	jitter := fs.Float64("jitter", 0.2, "relative spread of action durations around D")
+	jitter := fs.Float64("jitter", 0.2, "relative spread of action durations around D in the table")
 	scales := fs.String("scale", "1s=1,5s=1,30s=4,120s=16", "table rows as D=S pairs: action duration D, run S times faster")
+	watchMaxScale := fs.Int("watch-max-scale", 2, "largest time scale of a watcher row (the per-minute budget does not scale)")
 	stagger := fs.Duration("stagger", 10*time.Millisecond, "real time between two initiations in a table row")
-	cliActions := fs.Int("cli-actions", 100, "gradient_droplet_action resources in each apply")
+	cliActions := fs.Int("cli-actions", 100, "gradient_droplet_action resources in (a) = (b) = (2) and (a')")
+	smallActions := fs.Int("small-actions", 50, "gradient_droplet_action resources in (1)")
 	parallelism := fs.Int("parallelism", 10, "terraform apply -parallelism")
-	cliD := fs.Duration("cli-duration", 5*time.Second, "action duration D of the applies")
-	perMinute := fs.Int("rate-limit", 250, "requests a minute the fake enforces in apply (b)")
-	cliJitter := fs.Float64("cli-jitter", 0.2, "relative spread of action durations in the extra apply (a'); (a) and (b) use exactly D")
+	cliD := fs.Duration("cli-duration", 5*time.Second, "action duration D of the reboot applies (a), (a'), (1), (5)")
+	perMinute := fs.Int("rate-limit", 250, "requests a minute the fake enforces in every apply and watcher row")
+	perHour := fs.Int("hour-limit", 5000, "requests an hour the fake enforces in every apply and watcher row")
+	cliJitter := fs.Float64("cli-jitter", 0.2, "relative spread of action durations in the extra apply (a'); the others use exactly D")
+	bulkDroplets := fs.Int("bulk-droplets", 500, "droplets carrying the tag of the bulk actions (3) and (4)")
+	bulkD := fs.Duration("bulk-duration", 20*time.Second, "action duration D of the bulk actions (3) and (4)")
+	twoActions := fs.Int("two-actions", 30, "reboots in each of the two applies of (5)")
+	twoD := fs.Duration("two-duration", 5*time.Second, "action duration D of (5)")
+	manyActions := fs.Int("watch1000-actions", 1000, "actions watched at once in (6)")
+	manyD := fs.Duration("watch1000-duration", 10*time.Second, "action duration D of (6)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -68,8 +87,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if !*skipCLI && (*tfPath == "" || *provPath == "") {
 		return errors.New("-terraform and -provider are required for the Terraform applies (or pass -skip-cli)")
 	}
-	if *actions <= 0 || *cliActions <= 0 || *parallelism <= 0 {
-		return errors.New("-actions, -cli-actions and -parallelism must be positive")
+	for _, n := range []int{*actions, *cliActions, *smallActions, *parallelism, *bulkDroplets, *twoActions, *manyActions, *watchMaxScale} {
+		if n <= 0 {
+			return errors.New("-actions, -cli-actions, -small-actions, -parallelism, -bulk-droplets, -two-actions, -watch1000-actions and -watch-max-scale must be positive")
+		}
 	}
 
 	began := time.Now()
@@ -77,62 +98,147 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	writeMachine(ctx, stdout, *tfPath, *skipCLI)
 	var tally bench.Tally
 
-	if !*skipTable {
-		cfg := bench.TableConfig{
-			Rows: rows, Actions: *actions, Jitter: *jitter, Seed: *seed, Stagger: *stagger,
-			Strategies: bench.Strategies(), Progress: stderr,
+	if !*skipMany {
+		cfg := bench.ManyConfig{Actions: *manyActions, D: *manyD, Progress: stderr}
+		res, err := bench.RunWatchMany(ctx, cfg)
+		if err != nil {
+			return fmt.Errorf("run (6): %w", err)
 		}
-		res, err := bench.RunTable(ctx, cfg)
+		bench.WriteMany(stdout, &tally, cfg, res)
+	}
+
+	tcfg := bench.TableConfig{
+		Rows: rows, Actions: *actions, Jitter: *jitter, Seed: *seed, Stagger: *stagger,
+		Strategies: bench.Strategies(), Progress: stderr,
+	}
+	var tableRows []bench.RowResult
+	if !*skipTable {
+		tableRows, err = bench.RunTable(ctx, tcfg)
 		if err != nil {
 			return err
 		}
-		bench.WriteTable(stdout, &tally, cfg, res)
+		bench.WriteTable(stdout, &tally, tcfg, tableRows)
+	}
+	if !*skipWatch {
+		wcfg := bench.WatchTableConfig{Table: tcfg, MaxScale: *watchMaxScale, PerMinuteLimit: *perMinute, PerHourLimit: *perHour}
+		wrows, err := bench.RunWatchRows(ctx, wcfg)
+		if err != nil {
+			return err
+		}
+		bench.WriteWatchRows(stdout, &tally, wcfg, wrows, tableRows)
 	}
 
 	if !*skipCLI {
-		base := bench.ApplyConfig{
-			Terraform: *tfPath, Provider: *provPath, Actions: *cliActions, Parallelism: *parallelism,
-			D: *cliD, Seed: *seed, Progress: stderr,
+		if err := runApplies(ctx, stdout, stderr, &tally, appliesConfig{
+			base: bench.ApplyConfig{
+				Terraform: *tfPath, Provider: *provPath, Actions: *cliActions, Parallelism: *parallelism,
+				D: *cliD, Seed: *seed, PerMinuteLimit: *perMinute, PerHourLimit: *perHour, Progress: stderr,
+			},
+			cliJitter: *cliJitter, smallActions: *smallActions,
+			bulkDroplets: *bulkDroplets, bulkD: *bulkD, twoActions: *twoActions, twoD: *twoD,
+			skipReboots: *skipReboots, skipSmall: *skipSmall, skipBulk: *skipBulk, skipNoScope: *skipNoScope, skipTwo: *skipTwo,
+		}); err != nil {
+			return err
 		}
-		fmt.Fprintf(stdout, "Terraform CLI: terraform apply -auto-approve -input=false -parallelism=%d, %d gradient_droplet_action\n",
-			*parallelism, *cliActions)
-		fmt.Fprintf(stdout, "resources (type reboot) on %d droplets, every action lasting D = %s, real time (no scaling); one provider\n",
-			*cliActions, bench.FormatD(*cliD))
-		fmt.Fprintf(stdout, "process started with -debug and attached through TF_REATTACH_PROVIDERS; fresh fake, provider and state each.\n\n")
+	}
 
+	fmt.Fprintf(stdout, "Targets: %d PASS, %d MISS. gradient-bench took %.0f s; load average at the end: %s.\n",
+		tally.Pass, tally.Miss, time.Since(began).Seconds(), loadAvg())
+	return nil
+}
+
+type appliesConfig struct {
+	base                                                   bench.ApplyConfig
+	cliJitter                                              float64
+	smallActions, bulkDroplets, twoActions                 int
+	bulkD, twoD                                            time.Duration
+	skipReboots, skipSmall, skipBulk, skipNoScope, skipTwo bool
+}
+
+// runApplies runs and prints the applies through the Terraform CLI.
+func runApplies(ctx context.Context, stdout, stderr io.Writer, tally *bench.Tally, c appliesConfig) error {
+	base := c.base
+	fmt.Fprintf(stdout, "Terraform CLI: terraform apply -auto-approve -input=false -parallelism=%d; each provider process started\n", base.Parallelism)
+	fmt.Fprintf(stdout, "with -debug and attached through TF_REATTACH_PROVIDERS, with a %s of its own (but (5)'s two\n", "GRADIENT_RATE_LEDGER_DIR")
+	fmt.Fprintf(stdout, "share one); fresh fake, provider and state each; real time (no scaling). Every fake is the truthful one:\n")
+	fmt.Fprintf(stdout, "it enforces %d requests a minute, seen only as 429 with retry-after, and %d an hour, which its ratelimit-*\n",
+		base.PerMinuteLimit, base.PerHourLimit)
+	fmt.Fprintf(stdout, "headers describe. (Runs before this version used a flattering fake: (a) and (a') had no limit at all,\n")
+	fmt.Fprintf(stdout, "and (b)'s headers showed the per-minute window, which the real API never advertises.)\n\n")
+
+	if !c.skipReboots {
 		a := base
 		a.Label = "(a)"
-		fmt.Fprintf(stderr, "apply (a): %d actions, no rate limit...\n", a.Actions)
-		resA, err := bench.RunApply(ctx, a)
+		fmt.Fprintf(stderr, "apply (a) = (b) = (2): %d reboots, %d/min...\n", a.Actions, a.PerMinuteLimit)
+		res, err := bench.RunApply(ctx, a)
 		if err != nil {
 			return fmt.Errorf("apply (a): %w", err)
 		}
-		bench.WriteApplyA(stdout, &tally, a, resA)
+		bench.WriteApply100(stdout, tally, a, res)
 
 		aj := base
 		aj.Label = "(a')"
-		aj.Jitter = *cliJitter
-		fmt.Fprintf(stderr, "apply (a'): %d actions, D ±%.0f%%, no rate limit...\n", aj.Actions, aj.Jitter*100)
+		aj.Jitter = c.cliJitter
+		fmt.Fprintf(stderr, "apply (a'): %d reboots, D ±%.0f%%...\n", aj.Actions, aj.Jitter*100)
 		resAJ, err := bench.RunApply(ctx, aj)
 		if err != nil {
 			return fmt.Errorf("apply (a'): %w", err)
 		}
 		bench.WriteApplyJittered(stdout, aj, resAJ)
-
-		b := base
-		b.Label = "(b)"
-		b.PerMinuteLimit = *perMinute
-		fmt.Fprintf(stderr, "apply (b): %d actions, %d requests a minute (expect a few minutes)...\n", b.Actions, b.PerMinuteLimit)
-		resB, err := bench.RunApply(ctx, b)
-		if err != nil {
-			return fmt.Errorf("apply (b): %w", err)
-		}
-		bench.WriteApplyB(stdout, &tally, b, resB, &resA)
 		fmt.Fprintln(stdout)
 	}
-
-	fmt.Fprintf(stdout, "Targets: %d PASS, %d MISS. gradient-bench took %.0f s; load average at the end: %s.\n",
-		tally.Pass, tally.Miss, time.Since(began).Seconds(), loadAvg())
+	if !c.skipSmall {
+		s := base
+		s.Label = "(1)"
+		s.Actions = c.smallActions
+		fmt.Fprintf(stderr, "apply (1): %d reboots...\n", s.Actions)
+		res, err := bench.RunApply(ctx, s)
+		if err != nil {
+			return fmt.Errorf("apply (1): %w", err)
+		}
+		bench.WriteApplySmall(stdout, tally, s, res)
+		fmt.Fprintln(stdout)
+	}
+	if !c.skipBulk {
+		b := base
+		b.Label = "(3)"
+		b.Actions = c.bulkDroplets
+		b.D = c.bulkD
+		b.BulkTag = "bench-bulk"
+		b.BulkType = client.ActionPowerCycle
+		fmt.Fprintf(stderr, "apply (3): bulk %s over %d droplets...\n", b.BulkType, b.Actions)
+		res, err := bench.RunApply(ctx, b)
+		if err != nil {
+			return fmt.Errorf("apply (3): %w", err)
+		}
+		bench.WriteBulk(stdout, tally, b, res, true)
+		fmt.Fprintln(stdout)
+		if !c.skipNoScope {
+			n := b
+			n.Label = "(4)"
+			n.Scopes = []string{"droplet:read", "droplet:update"}
+			fmt.Fprintf(stderr, "apply (4): bulk %s over %d droplets, token without actions:read (expect minutes)...\n", n.BulkType, n.Actions)
+			res, err := bench.RunApply(ctx, n)
+			if err != nil {
+				return fmt.Errorf("apply (4): %w", err)
+			}
+			bench.WriteBulk(stdout, tally, n, res, false)
+			fmt.Fprintln(stdout)
+		}
+	}
+	if !c.skipTwo {
+		two := base
+		two.Label = "(5)"
+		two.Actions = c.twoActions
+		two.D = c.twoD
+		fmt.Fprintf(stderr, "(5): two applies of %d reboots at once...\n", two.Actions)
+		res, err := bench.RunTwoApplies(ctx, two)
+		if err != nil {
+			return fmt.Errorf("(5): %w", err)
+		}
+		bench.WriteTwo(stdout, tally, two, res)
+		fmt.Fprintln(stdout)
+	}
 	return nil
 }
 

@@ -26,7 +26,8 @@ const ledgerExt = ".minute"
 // fileLedger keeps the minute log in a file, under an exclusive advisory lock (flock) for
 // the span of each update, so that several provider processes sharing a token (parallel
 // pipeline jobs, aliased provider blocks, two applies at once) count their requests
-// together. Its format is little-endian int64s: PausedUntil, PaceUntil, then each entry.
+// together. Its format is little-endian int64s: PausedUntil, PaceUntil, TAT, then each
+// entry.
 type fileLedger struct {
 	f *os.File
 }
@@ -34,6 +35,9 @@ type fileLedger struct {
 // maxLedgerEntries bounds what is read from a ledger file: a corrupt or foreign file cannot
 // make an update read more than this.
 const maxLedgerEntries = 4 * MaxRequestsPerMinute
+
+// ledgerHeader is the number of int64s before the entries.
+const ledgerHeader = 3
 
 // staleLedgerAge is how old a ledger file of another token or endpoint must be before
 // openFileLedger removes it: its count has long run out, and endpoints such as a test
@@ -96,20 +100,21 @@ func (l *fileLedger) read(m *minuteLog) error {
 	if _, err := l.f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	data, err := io.ReadAll(io.LimitReader(l.f, int64(8*(2+maxLedgerEntries))))
+	data, err := io.ReadAll(io.LimitReader(l.f, int64(8*(ledgerHeader+maxLedgerEntries))))
 	if err != nil {
 		return err
 	}
 	if len(data) == 0 {
 		return nil
 	}
-	if len(data)%8 != 0 || len(data) < 16 {
+	if len(data)%8 != 0 || len(data) < 8*ledgerHeader {
 		return errors.New("rate ledger: damaged file")
 	}
 	m.PausedUntil = int64(binary.LittleEndian.Uint64(data[0:])) //nolint:gosec // stored from an int64
 	m.PaceUntil = int64(binary.LittleEndian.Uint64(data[8:]))   //nolint:gosec // stored from an int64
-	m.Sent = make([]int64, 0, len(data)/8-2)
-	for off := 16; off < len(data); off += 8 {
+	m.TAT = int64(binary.LittleEndian.Uint64(data[16:]))        //nolint:gosec // stored from an int64
+	m.Sent = make([]int64, 0, len(data)/8-ledgerHeader)
+	for off := 8 * ledgerHeader; off < len(data); off += 8 {
 		v := int64(binary.LittleEndian.Uint64(data[off:])) //nolint:gosec // stored from an int64
 		if n := len(m.Sent); n > 0 && v < m.Sent[n-1] {
 			return errors.New("rate ledger: entries out of order")
@@ -120,9 +125,10 @@ func (l *fileLedger) read(m *minuteLog) error {
 }
 
 func encodeLog(m *minuteLog) []byte {
-	data := make([]byte, 0, 8*(2+len(m.Sent)))
+	data := make([]byte, 0, 8*(ledgerHeader+len(m.Sent)))
 	data = binary.LittleEndian.AppendUint64(data, uint64(m.PausedUntil)) //nolint:gosec // round-tripped by read
 	data = binary.LittleEndian.AppendUint64(data, uint64(m.PaceUntil))   //nolint:gosec // round-tripped by read
+	data = binary.LittleEndian.AppendUint64(data, uint64(m.TAT))         //nolint:gosec // round-tripped by read
 	for _, v := range m.Sent {
 		data = binary.LittleEndian.AppendUint64(data, uint64(v)) //nolint:gosec // round-tripped by read
 	}

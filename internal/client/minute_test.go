@@ -50,9 +50,10 @@ func TestMinuteLogNeverExceedsLimit(t *testing.T) {
 	}
 }
 
-// Half the budget goes out at once; the rest is paced 60 s / limit apart, not spent in a
-// burst that would leave nothing for the rest of the minute.
-func TestMinuteLogPacesThe2ndHalf(t *testing.T) {
+// Half the budget goes out at once; a demand beyond the budget's rate is then paced
+// window / limit apart, not spent in a burst that would leave nothing for the rest of the
+// minute.
+func TestMinuteLogPacesBeyondTheBurst(t *testing.T) {
 	t.Parallel()
 	const limit = 10
 	var m minuteLog
@@ -61,15 +62,39 @@ func TestMinuteLogPacesThe2ndHalf(t *testing.T) {
 			t.Fatalf("request %d of the first half booked at %v, want at once", i+1, time.Duration(slot))
 		}
 	}
-	spacing := int64(minuteWindow / limit)
+	interval := int64(minuteWindow / limit)
 	for i := 1; i <= limit/2; i++ {
-		if slot := m.reserve(0, limit); slot != int64(i)*spacing {
-			t.Fatalf("request %d of the second half booked at %v, want %v", i, time.Duration(slot), time.Duration(int64(i)*spacing))
+		if slot := m.reserve(0, limit); slot != int64(i)*interval {
+			t.Fatalf("request %d of the second half booked at %v, want %v", i, time.Duration(slot), time.Duration(int64(i)*interval))
 		}
 	}
 	// The 11th may go only once the first has left the window.
 	if slot := m.reserve(0, limit); slot != int64(minuteWindow) {
-		t.Errorf("request beyond the limit booked at %v, want when the first leaves (1m0s)", time.Duration(slot))
+		t.Errorf("request beyond the limit booked at %v, want when the first leaves (%v)", time.Duration(slot), minuteWindow)
+	}
+}
+
+// A steady demand within the budget's rate is never held back, however long it lasts,
+// and one burst of half the budget on top of it still goes at once.
+func TestMinuteLogLeavesASteadyDemandAlone(t *testing.T) {
+	t.Parallel()
+	const limit = 250
+	var m minuteLog
+	now := int64(0)
+	for i := range 2000 {
+		now += int64(300 * time.Millisecond) // 200 a minute
+		if slot := m.reserve(now, limit); slot != now {
+			t.Fatalf("request %d at 200 a minute held back by %v", i+1, time.Duration(slot-now))
+		}
+	}
+	held := 0
+	for range 10 {
+		if m.reserve(now, limit) != now {
+			held++
+		}
+	}
+	if held != 0 {
+		t.Errorf("%d of a burst of 10 held back after a steady 200 a minute, want none", held)
 	}
 }
 
@@ -79,7 +104,7 @@ func TestMinuteLogPause(t *testing.T) {
 	const limit = 250
 	var m minuteLog
 	until := int64(5 * time.Second)
-	m.pause(until)
+	m.pause(until, limit)
 	if m.ample(0, limit) {
 		t.Error("ample during a pause")
 	}
@@ -122,7 +147,7 @@ func TestFileLedger(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_ = a.update(func(m *minuteLog) { m.pause(now + int64(time.Second)) })
+	_ = a.update(func(m *minuteLog) { m.pause(now+int64(time.Second), 250) })
 	b, err := openFileLedger(path)
 	if err != nil {
 		t.Fatal(err)

@@ -270,7 +270,7 @@ func (g *Governor) Observe(status int, h http.Header, now time.Time) {
 			// Every request of every process sharing the count waits until then, and then
 			// goes out paced rather than all at once.
 			if g.perMinute > 0 {
-				_ = g.book.update(func(m *minuteLog) { m.pause(until.UnixNano()) })
+				_ = g.book.update(func(m *minuteLog) { m.pause(until.UnixNano(), g.perMinute) })
 			}
 		}
 	}

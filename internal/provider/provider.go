@@ -111,7 +111,7 @@ func (p *GradientProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 			"requests_per_minute": schema.Int64Attribute{
 				Optional: true,
 				MarkdownDescription: fmt.Sprintf("Most requests the provider sends in any 60 seconds, from `1` to `%[1]d`. Defaults to `%[1]d`, DigitalOcean's per-token burst limit, which no response header shows: the provider keeps its own count, shared through a small lock-protected file in the user's cache directory by every provider process on the machine that uses the same token (parallel pipeline jobs, aliased provider blocks, two applies at once). Set it lower to leave room for other tools that share the token. "+
-					"Half of it goes out at once; the rest is paced evenly. A `429` with `retry-after` pauses every request of the machine's provider processes until then.", client.MaxRequestsPerMinute),
+					"A burst of up to half of it goes out at once and a steady demand within it is never slowed; beyond that, requests are paced evenly. A `429` with `retry-after` pauses every request of the machine's provider processes until then.", client.MaxRequestsPerMinute),
 			},
 			"poll_interval_max": schema.Float64Attribute{
 				Optional:            true,

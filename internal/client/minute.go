@@ -90,6 +90,13 @@ func (m *minuteLog) ample(now int64, limit int) bool {
 	return 2*len(m.Sent) < limit && now >= m.PaceUntil
 }
 
+// pressed reports whether the budget is close to spent: three quarters of it in the
+// window, or a 429 in the last minute.
+func (m *minuteLog) pressed(now int64, limit int) bool {
+	m.prune(now)
+	return 4*len(m.Sent) >= 3*limit || now < m.PaceUntil
+}
+
 // count is the number of requests in the window at now, reservations included.
 func (m *minuteLog) count(now int64) int {
 	m.prune(now)

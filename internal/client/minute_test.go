@@ -189,3 +189,25 @@ func TestFileLedger(t *testing.T) {
 		t.Errorf("damaged file: err %v, %d entries; want a fresh log", err, len(seen.Sent))
 	}
 }
+
+// Reads that buy speed for one action give way at half the minute's budget; the watcher's
+// batched reads keep their cadence until three quarters of it.
+func TestMinuteLogAmpleAndPressed(t *testing.T) {
+	t.Parallel()
+	const limit = 8
+	var m minuteLog
+	for i := 1; i <= 6; i++ {
+		m.reserve(0, limit)
+		if got, want := m.ample(0, limit), 2*i < limit; got != want {
+			t.Errorf("after %d of %d: ample = %v, want %v", i, limit, got, want)
+		}
+		if got, want := m.pressed(0, limit), 4*i >= 3*limit; got != want {
+			t.Errorf("after %d of %d: pressed = %v, want %v", i, limit, got, want)
+		}
+	}
+	var p minuteLog
+	p.pause(int64(time.Second), limit)
+	if !p.pressed(2*int64(time.Second), limit) {
+		t.Error("not pressed within a minute after a 429's pause")
+	}
+}

@@ -303,6 +303,26 @@ func (g *Governor) Ample() bool {
 	return ample
 }
 
+// Pressed reports whether the budget is close to spent: less than a quarter of the hour's
+// left or three quarters of the minute's spent, or a 429 in the last minute. The watcher's
+// batched reads, which answer for many actions at a request each, keep their cadence until
+// then; requests that buy speed for one action alone give way sooner (Ample).
+func (g *Governor) Pressed() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	hourly := g.remaining < 0 || g.limit <= 0 || 4*g.remaining >= 3*g.limit
+	if !hourly || g.blockedUntil.After(time.Now()) {
+		return true
+	}
+	if g.perMinute <= 0 {
+		return false
+	}
+	pressed := false
+	now := time.Now().UnixNano()
+	_ = g.book.update(func(m *minuteLog) { pressed = m.pressed(now, g.perMinute) })
+	return pressed
+}
+
 // sleepCtx waits d or until ctx ends.
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	if d <= 0 {

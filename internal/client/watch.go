@@ -35,11 +35,13 @@ const (
 //     actions:read) it never asks the list again.
 //   - A batch read happens when some action is due, held back at most WatchHold × pages
 //     after the previous read so that actions falling due close together share it (a due
-//     read is therefore at most that much later than its own schedule). While the rate
-//     budget is ample and one page answers for everything watched, it also reads every
-//     WatchFill with nothing due: those reads only buy speed, and are the first given up.
-//     A batch of more than one page never spends reads on the schedules' ramp (the grid
-//     stays), since the ramp would cost a page per read for every action watched.
+//     read is therefore at most that much later than its own schedule). Unless the budget
+//     is close to spent (Governor.Pressed) and while one page answers for everything
+//     watched, it also reads every WatchFill with nothing due: a request that may answer
+//     for every action at once. Once the budget is pressed, batches come no oftener than
+//     WatchFill × pages. The schedules' ramp gives way sooner, with the budget no longer
+//     ample (Governor.Ample), and a batch of more than one page never spends reads on it
+//     (the grid stays), since the ramp would cost a page per read for every action.
 //
 // Every read answers every watched action it returns: an action seen finished is
 // delivered at once, whether it was due or not.
@@ -248,8 +250,8 @@ func (w *watcher) nextReadLocked() time.Time {
 	}
 	pages := max(w.pages, 1)
 	hold := time.Duration(pages) * w.c.cfg.WatchHold
-	if !w.c.gov.Ample() {
-		// A tight budget: batches come no oftener than every WatchFill per page.
+	if w.c.gov.Pressed() {
+		// A budget close to spent: batches come no oftener than every WatchFill per page.
 		hold = time.Duration(pages) * w.c.cfg.WatchFill
 	} else if pages == 1 && len(w.watches) > 1 {
 		// One page answers for everything watched: read at least every WatchFill.

@@ -17,6 +17,9 @@ const (
 	// watchReadConcurrency bounds the one-by-one reads the watcher makes at once, so that a
 	// tag of hundreds of droplets never opens hundreds of connections.
 	watchReadConcurrency = 8
+	// coalesceDivisor makes a batch wait WatchHold/coalesceDivisor (50 ms by default) past
+	// the first due action for those falling due just after it.
+	coalesceDivisor = 5
 	// maxListPages bounds one batch read of /v2/actions, whatever the account holds.
 	maxListPages = 50
 )
@@ -33,7 +36,8 @@ const (
 //     paging would cost more: a single due action, or an account whose list runs to more
 //     pages than there are due actions. After a 403 on the list (a token without
 //     actions:read) it never asks the list again.
-//   - A batch read happens when some action is due, held back at most WatchHold × pages
+//   - A batch read happens a moment (WatchHold/5) after some action falls due, so that
+//     actions falling due together share it, and is held back at most WatchHold × pages
 //     after the previous read so that actions falling due close together share it (a due
 //     read is therefore at most that much later than its own schedule). Unless the budget
 //     is close to spent (Governor.Pressed) and while one page answers for everything
@@ -245,7 +249,14 @@ func (w *watcher) nextReadLocked() time.Time {
 			next = wt.due
 		}
 	}
-	if w.noList.Load() || len(w.watches) < 2 || w.lastRead.IsZero() {
+	if w.noList.Load() || len(w.watches) < 2 || next.IsZero() {
+		return next
+	}
+	// Actions subscribed a few milliseconds apart (the actions of one bulk call, a round of
+	// resources) fall due a few milliseconds apart: a batch waits a moment for them all
+	// rather than reading again for each straggler.
+	next = next.Add(w.c.cfg.WatchHold / coalesceDivisor)
+	if w.lastRead.IsZero() {
 		return next
 	}
 	pages := max(w.pages, 1)

@@ -601,20 +601,10 @@ func shorten(s string, n int) string {
 	return s[:cut] + "…"
 }
 
-// sleep waits d or until ctx ends.
+// sleep waits d or until ctx ends, on the client's Clock when it has one.
 func (c *Client) sleep(ctx context.Context, d time.Duration) error {
 	if c.cfg.Clock != nil {
 		return c.cfg.Clock.Sleep(ctx, d)
 	}
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return sleepCtx(ctx, d)
 }

@@ -288,19 +288,7 @@ func (g *Governor) Observe(status int, h http.Header, now time.Time) {
 // The per-minute count is the other half: the ramp gives way once half the minute's budget
 // is spent, and for a minute after a 429.
 func (g *Governor) Ample() bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	hourly := g.remaining < 0 || g.limit <= 0 || 4*g.remaining >= 3*g.limit
-	if !hourly || g.blockedUntil.After(time.Now()) {
-		return false
-	}
-	if g.perMinute <= 0 {
-		return true
-	}
-	ample := true
-	now := time.Now().UnixNano()
-	_ = g.book.update(func(m *minuteLog) { ample = m.ample(now, g.perMinute) })
-	return ample
+	return g.budgetRoom(func(m *minuteLog, now int64) bool { return m.ample(now, g.perMinute) })
 }
 
 // Pressed reports whether the budget is close to spent: less than a quarter of the hour's
@@ -308,19 +296,25 @@ func (g *Governor) Ample() bool {
 // batched reads, which answer for many actions at a request each, keep their cadence until
 // then; requests that buy speed for one action alone give way sooner (Ample).
 func (g *Governor) Pressed() bool {
+	return !g.budgetRoom(func(m *minuteLog, now int64) bool { return !m.pressed(now, g.perMinute) })
+}
+
+// budgetRoom reports whether at least three quarters of the hourly budget are left, no
+// 429 is being waited out, and the per-minute count passes roomy.
+func (g *Governor) budgetRoom(roomy func(m *minuteLog, now int64) bool) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	hourly := g.remaining < 0 || g.limit <= 0 || 4*g.remaining >= 3*g.limit
 	if !hourly || g.blockedUntil.After(time.Now()) {
-		return true
-	}
-	if g.perMinute <= 0 {
 		return false
 	}
-	pressed := false
+	if g.perMinute <= 0 {
+		return true
+	}
+	ok := true
 	now := time.Now().UnixNano()
-	_ = g.book.update(func(m *minuteLog) { pressed = m.pressed(now, g.perMinute) })
-	return pressed
+	_ = g.book.update(func(m *minuteLog) { ok = roomy(m, now) })
+	return ok
 }
 
 // sleepCtx waits d or until ctx ends.

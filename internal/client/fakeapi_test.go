@@ -356,11 +356,13 @@ func TestFakePerMinuteLimit(t *testing.T) {
 		t.Parallel()
 		// The headers describe the hourly window only, so nothing in them warns of the
 		// minute's limit: the client's own count must. The fake's window here runs on the
-		// real clock, like the client's count.
+		// real clock, like the client's count. A count of 2*limit a minute lets a burst of
+		// limit through at once and paces the next 30 s / limit later: it holds the request
+		// the fake would refuse, and the test need not wait for the window to pass.
 		fake := newFake(t, fakeapi.Options{PerMinuteLimit: limit})
 		id := fake.AddDroplet(fakeapi.Droplet{}).ID
 		c := newClient(t, fake.URL(), func(cfg *client.Config) {
-			cfg.Governor = client.NewGovernorWith(client.GovernorOptions{RequestsPerMinute: limit})
+			cfg.Governor = client.NewGovernorWith(client.GovernorOptions{RequestsPerMinute: 2 * limit})
 		})
 		fill(t, fake, c, id)
 		ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)

@@ -180,6 +180,17 @@ func setDefault[T comparable](v *T, def T) {
 	}
 }
 
+// TrimVersionPath removes a trailing "/v2" (or "/v2/") from endpoint, as in a URL copied
+// from DigitalOcean's API reference: the client adds /v2 to every path itself. It reports
+// whether it removed one.
+func TrimVersionPath(endpoint string) (string, bool) {
+	trimmed := strings.TrimRight(endpoint, "/")
+	if base, ok := strings.CutSuffix(trimmed, "/v2"); ok {
+		return base, true
+	}
+	return endpoint, false
+}
+
 // ParseEndpoint checks an API endpoint: https anywhere, plain http only on loopback.
 func ParseEndpoint(endpoint string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimRight(endpoint, "/"))

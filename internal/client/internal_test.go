@@ -408,3 +408,22 @@ func TestGovernorForgetsAttemptsWithoutResponse(t *testing.T) {
 		t.Errorf("after %d attempts (3 dropped): %d counted in flight, %d remaining; want 0 and the API's 100", n.Load(), inflight, remaining)
 	}
 }
+
+func TestTrimVersionPath(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]struct {
+		out     string
+		trimmed bool
+	}{
+		"https://api.digitalocean.com/v2":   {"https://api.digitalocean.com", true},
+		"https://api.digitalocean.com/v2/":  {"https://api.digitalocean.com", true},
+		"https://api.digitalocean.com":      {"https://api.digitalocean.com", false},
+		"https://proxy.example/do/v2":       {"https://proxy.example/do", true},
+		"https://proxy.example/v22":         {"https://proxy.example/v22", false},
+		"https://api.digitalocean.com/v2/x": {"https://api.digitalocean.com/v2/x", false},
+	} {
+		if out, trimmed := TrimVersionPath(in); out != want.out || trimmed != want.trimmed {
+			t.Errorf("TrimVersionPath(%q) = %q, %v; want %q, %v", in, out, trimmed, want.out, want.trimmed)
+		}
+	}
+}

@@ -86,27 +86,27 @@ func (p *GradientProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 			},
 			"api_endpoint": schema.StringAttribute{
 				Optional:            true,
-				MarkdownDescription: "Base URL of the API. Falls back to `GRADIENT_BASE_URL`, then `DIGITALOCEAN_API_URL`; defaults to `" + client.DefaultEndpoint + "`. Plain `http://` is refused except on loopback, since the token would travel in clear.",
+				MarkdownDescription: "Base URL of the API. Falls back to `GRADIENT_BASE_URL`, then `DIGITALOCEAN_API_URL`; defaults to `" + client.DefaultEndpoint + "`. Plain `http://` is refused except on loopback, since the token would travel in clear. A trailing `/v2`, as in URLs copied from DigitalOcean's API reference, is removed with a warning: the provider adds it to every request.",
 			},
 			"http_retry_max": schema.Int64Attribute{
 				Optional:            true,
-				MarkdownDescription: fmt.Sprintf("How often one request is retried after a 429, a 5xx or a connection error. Defaults to `%d`. An initiate is retried only when DigitalOcean certainly did not act on it.", defaultRetryMax),
+				MarkdownDescription: fmt.Sprintf("How often one request is retried after a 429, a 5xx or a connection error, from `0` to `20`. Defaults to `%d`. An initiate is retried only when DigitalOcean certainly did not act on it.", defaultRetryMax),
 			},
 			"http_retry_wait_min": schema.Float64Attribute{
 				Optional:            true,
-				MarkdownDescription: fmt.Sprintf("Shortest wait between retries, in seconds. Defaults to `%g`.", defaultRetryWaitMin),
+				MarkdownDescription: fmt.Sprintf("Shortest wait between retries, in seconds: positive, and no greater than `http_retry_wait_max`. Defaults to `%g`.", defaultRetryWaitMin),
 			},
 			"http_retry_wait_max": schema.Float64Attribute{
 				Optional:            true,
-				MarkdownDescription: fmt.Sprintf("Longest wait between retries, in seconds. Defaults to `%g`. A `retry-after` from the API is honoured whatever this says.", defaultRetryWaitMax),
+				MarkdownDescription: fmt.Sprintf("Longest wait between retries, in seconds: positive. Defaults to `%g`. A `retry-after` from the API is honoured whatever this says.", defaultRetryWaitMax),
 			},
 			"http_request_timeout": schema.Float64Attribute{
 				Optional:            true,
-				MarkdownDescription: fmt.Sprintf("Longest time one HTTP request may take, in seconds, before it is abandoned and retried like a connection error. Defaults to `%g`. An initiate that timed out is repeated only after the droplet's action history shows that DigitalOcean did not act on it.", defaultHTTPTimeout),
+				MarkdownDescription: fmt.Sprintf("Longest time one HTTP request may take, in seconds (positive), before it is abandoned and retried like a connection error. Defaults to `%g`. An initiate that timed out is repeated only after the droplet's action history shows that DigitalOcean did not act on it.", defaultHTTPTimeout),
 			},
 			"poll_interval_min": schema.Float64Attribute{
 				Optional:            true,
-				MarkdownDescription: fmt.Sprintf("When the first status read comes while waiting for an action, in seconds. Defaults to `%g`. Further reads follow a ramp from there, each interval a fifth longer, alongside the `poll_interval_max` grid.", defaultPollMin),
+				MarkdownDescription: fmt.Sprintf("When the first status read comes while waiting for an action, in seconds: positive, and no greater than `poll_interval_max`. Defaults to `%g`. Further reads follow a ramp from there, each interval a fifth longer, alongside the `poll_interval_max` grid.", defaultPollMin),
 			},
 			"requests_per_minute": schema.Int64Attribute{
 				Optional: true,
@@ -115,7 +115,7 @@ func (p *GradientProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 			},
 			"poll_interval_max": schema.Float64Attribute{
 				Optional:            true,
-				MarkdownDescription: fmt.Sprintf("Spacing of the grid of status reads a long wait settles on, in seconds: reads come at every multiple of it after the wait began. Defaults to `%g`.", defaultPollMax),
+				MarkdownDescription: fmt.Sprintf("Spacing of the grid of status reads a long wait settles on, in seconds (positive): reads come at every multiple of it after the wait began. Defaults to `%g`.", defaultPollMax),
 			},
 		},
 	}
@@ -141,6 +141,11 @@ func (p *GradientProvider) Configure(ctx context.Context, req provider.Configure
 
 	token := firstNonEmpty(cfg.AccessToken.ValueString(), os.Getenv("DIGITALOCEAN_ACCESS_TOKEN"), os.Getenv("DIGITALOCEAN_TOKEN"))
 	endpoint := firstNonEmpty(cfg.APIEndpoint.ValueString(), os.Getenv("GRADIENT_BASE_URL"), os.Getenv("DIGITALOCEAN_API_URL"), client.DefaultEndpoint)
+	if base, trimmed := client.TrimVersionPath(endpoint); trimmed {
+		resp.Diagnostics.AddAttributeWarning(path.Root("api_endpoint"), "API endpoint ends in /v2",
+			fmt.Sprintf("The API endpoint %q ends in /v2, as URLs in DigitalOcean's API reference do; the provider adds /v2 to every request itself, so it uses %q.", endpoint, base))
+		endpoint = base
+	}
 
 	seconds := func(v types.Float64, def float64, name string) time.Duration {
 		f := def
@@ -180,6 +185,18 @@ func (p *GradientProvider) Configure(ctx context.Context, req provider.Configure
 		Logger:       apiLogger(token),
 	}
 	ccfg.RequestTimeout = seconds(cfg.RequestTimeout, defaultHTTPTimeout, "http_request_timeout")
+	for _, pair := range []struct {
+		min, max         time.Duration
+		minName, maxName string
+	}{
+		{ccfg.PollMin, ccfg.PollMax, "poll_interval_min", "poll_interval_max"},
+		{ccfg.RetryWaitMin, ccfg.RetryWaitMax, "http_retry_wait_min", "http_retry_wait_max"},
+	} {
+		if pair.min > 0 && pair.max > 0 && pair.min > pair.max {
+			resp.Diagnostics.AddAttributeError(path.Root(pair.minName), "Invalid provider configuration",
+				fmt.Sprintf("%s (%g s) must not be greater than %s (%g s).", pair.minName, pair.min.Seconds(), pair.maxName, pair.max.Seconds()))
+		}
+	}
 	if retryMax == 0 {
 		// Zero in client.Config means "default"; a negative count disables retries there.
 		ccfg.MaxRetries = -1

@@ -1,0 +1,84 @@
+package provider
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/gradient-tf/terraform-provider-gradient/internal/fakeapi"
+)
+
+// Tuning that contradicts itself is refused at plan time, naming the attribute, and
+// nothing is sent: a first read later than the grid's spacing, or a shortest retry wait
+// longer than the longest.
+func TestAccProviderContradictoryTuning(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct{ args, want string }{
+		"poll":  {"poll_interval_min = 30\n  poll_interval_max = 1", `(?s)poll_interval_min\s+\(30\s+s\)\s+must\s+not\s+be\s+greater\s+than\s+poll_interval_max\s+\(1\s+s\)`},
+		"retry": {"http_retry_wait_min = 10\n  http_retry_wait_max = 2", `(?s)http_retry_wait_min\s+\(10\s+s\)\s+must\s+not\s+be\s+greater\s+than\s+http_retry_wait_max\s+\(2\s+s\)`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			api := newTestAPI(t)
+			d := api.AddDroplet(fakeapi.Droplet{})
+			cfg := fmt.Sprintf(`
+provider "gradient" {
+  access_token = %q
+  api_endpoint = %q
+  %s
+}
+
+resource "gradient_droplet_action" "r" {
+  droplet_id = %d
+  type       = "reboot"
+}
+`, testToken, api.URL(), tc.args, d.ID)
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: testProviderFactories,
+				Steps:                    []resource.TestStep{{Config: cfg, ExpectError: regexp.MustCompile(tc.want)}},
+			})
+			if n := api.Stats().Total; n != 0 {
+				t.Errorf("%d requests reached the API with contradictory tuning, want none", n)
+			}
+		})
+	}
+}
+
+// An api_endpoint copied from DigitalOcean's API reference ends in /v2: the provider uses
+// it without the /v2 (with a warning) rather than asking for /v2/v2/... and misreading the
+// 404 as a missing droplet.
+func TestAccAPIEndpointEndingInV2(t *testing.T) {
+	t.Parallel()
+	api := newTestAPI(t)
+	d := api.AddDroplet(fakeapi.Droplet{})
+	cfg := strings.Replace(providerConfig(api), fmt.Sprintf("%q", api.URL()), fmt.Sprintf("%q", api.URL()+"/v2/"), 1) + fmt.Sprintf(`
+resource "gradient_droplet_action" "r" {
+  droplet_id = %d
+  type       = "reboot"
+}
+`, d.ID)
+	if !strings.Contains(cfg, "/v2/\"") {
+		t.Fatal("the test's configuration does not end api_endpoint in /v2/")
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: cfg,
+			Check: func(*terraform.State) error {
+				for _, r := range api.Requests() {
+					if strings.HasPrefix(r.Path, "/v2/v2") {
+						return fmt.Errorf("%s %s: the endpoint's /v2 was added twice", r.Method, r.Path)
+					}
+				}
+				if accepted, _ := initiates(api); accepted != 1 {
+					return fmt.Errorf("%d actions started, want the one reboot", accepted)
+				}
+				return nil
+			},
+		}},
+	})
+}

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -269,6 +270,10 @@ func seconds(d time.Duration) string {
 func (a *DropletActionAction) invokeByTag(ctx context.Context, tag string, areq client.ActionRequest, p *progress, resp *action.InvokeResponse) {
 	ref := actionRef{Type: string(areq.Type), Tag: tag}
 	unlock, err := lockTagged(ctx, a.client, tag)
+	if errors.Is(err, errNoTaggedDroplets) {
+		resp.Diagnostics.AddAttributeError(path.Root("tag_name"), "Bulk droplet action not started", noTaggedDropletsDetail(tag, string(areq.Type)))
+		return
+	}
 	if err != nil {
 		resp.Diagnostics.AddError("Bulk droplet action not started", errorDetail(ref, err))
 		return

@@ -145,6 +145,25 @@ func TestAccDropletActionAction_byTag(t *testing.T) {
 	})
 }
 
+// A tag no droplet carries: the action says that nothing was started, and indeed sends
+// no request to start one.
+func TestAccDropletActionAction_byTagNoDroplets(t *testing.T) {
+	t.Parallel()
+	api := newTestAPI(t)
+	api.AddDroplet(fakeapi.Droplet{Tags: []string{"web"}})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		TerraformVersionChecks:   actionsNeedTerraform,
+		Steps: []resource.TestStep{{
+			Config:      providerConfig(api) + triggeredAction("v1", "tag_name = \"nobody\"\n    type = \"power_cycle\""),
+			ExpectError: regexp.MustCompile(`(?s)Bulk droplet action not started.*No\s+droplet\s+carries\s+the\s+tag\s+"nobody".*nothing\s+was\s+started`),
+		}},
+	})
+	if st := api.Stats(); st.ByMethod["POST"] != 0 {
+		t.Errorf("%d POSTs for a tag no droplet carries, want none", st.ByMethod["POST"])
+	}
+}
+
 // TestAccDropletActionAction_validation rejects bad configurations at plan time, with no
 // request sent.
 func TestAccDropletActionAction_validation(t *testing.T) {

@@ -262,6 +262,10 @@ func (r *DropletBulkActionResource) Create(ctx context.Context, req resource.Cre
 	tag := plan.TagName.ValueString()
 	areq := client.ActionRequest{Type: client.ActionType(plan.Type.ValueString()), Name: plan.Name.ValueString()}
 	unlock, err := lockTagged(ctx, r.client, tag)
+	if errors.Is(err, errNoTaggedDroplets) {
+		resp.Diagnostics.AddAttributeError(path.Root("tag_name"), "Droplet bulk action not started", noTaggedDropletsDetail(tag, string(areq.Type)))
+		return
+	}
 	if err != nil {
 		resp.Diagnostics.AddError("Droplet bulk action not started", bulkInitiateDetail(tag, string(areq.Type), err))
 		return
@@ -303,12 +307,26 @@ func (r *DropletBulkActionResource) Create(ctx context.Context, req resource.Cre
 // by-tag action queues behind the process's other actions on those droplets (and they
 // behind it) instead of meeting DigitalOcean's 422 "pending event". A droplet tagged after
 // the list is not held.
+//
+// A tag no droplet carries is errNoTaggedDroplets: the by-tag call would start nothing, so
+// it is not sent.
 func lockTagged(ctx context.Context, c *client.Client, tag string) (unlock func(), err error) {
 	ids, err := c.DropletIDsByTag(ctx, tag)
 	if err != nil {
 		return nil, fmt.Errorf("listing the droplets tagged %q to queue behind their running actions: %w", tag, err)
 	}
+	if len(ids) == 0 {
+		return nil, errNoTaggedDroplets
+	}
 	return c.LockDroplets(ctx, ids)
+}
+
+// errNoTaggedDroplets is lockTagged finding no droplet with the tag.
+var errNoTaggedDroplets = errors.New("no droplet carries the tag")
+
+// noTaggedDropletsDetail says that nothing was sent for a tag no droplet carries.
+func noTaggedDropletsDetail(tag, typ string) string {
+	return fmt.Sprintf("Tag:  %s\nType: %s\n\nNo droplet carries the tag %q, or the tag does not exist (the provider lists the tag's droplets first): nothing was started, and no request to start an action was sent.", tag, typ, tag)
 }
 
 // bulkInitiateDetail explains why the by-tag call failed. The call is all or nothing, so

@@ -433,7 +433,7 @@ func TestAccDropletBulkAction_validation(t *testing.T) {
 }
 
 // TestAccDropletBulkAction_unknownTag checks that a tag no droplet carries fails the apply
-// saying so, with nothing in the state.
+// saying so, with nothing in the state and no request to start an action sent.
 func TestAccDropletBulkAction_unknownTag(t *testing.T) {
 	t.Parallel()
 	api := newTestAPI(t)
@@ -447,9 +447,13 @@ resource "gradient_droplet_bulk_action" "x" {
   type     = "power_cycle"
 }
 `,
-			ExpectError: regexp.MustCompile(`(?s)Droplet bulk action not started.*Tag: +nobody.*No\s+droplet\s+carries\s+the\s+tag\s+"nobody"`),
+			ExpectError: regexp.MustCompile(`(?s)Droplet bulk action not started.*Tag: +nobody.*No\s+droplet\s+carries\s+the\s+tag\s+"nobody".*nothing\s+was\s+started,\s+and\s+no\s+request`),
 		}},
 	})
+	// The tag's droplets were listed first and there were none: nothing is sent.
+	if st := api.Stats(); st.ByMethod["POST"] != 0 {
+		t.Errorf("%d POSTs for a tag no droplet carries, want none", st.ByMethod["POST"])
+	}
 }
 
 // isActionRead reports whether path reads action status: one action, through

@@ -2,10 +2,12 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
@@ -84,4 +86,16 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// validateTimeout refuses, at plan time, a timeout that leaves no time to wait: zero or
+// negative. Without it the apply would fail at once, before sending anything, with an
+// error about a deadline that reads as if another action had held the droplet. block
+// names the attribute inside the timeouts block ("create", "invoke").
+func validateTimeout(block string, d time.Duration, parse diag.Diagnostics, diags *diag.Diagnostics) {
+	if parse.HasError() || d > 0 {
+		return
+	}
+	diags.AddAttributeError(path.Root("timeouts").AtName(block), "Invalid timeout",
+		fmt.Sprintf("timeouts.%s must be a positive duration, such as \"30m\" (the default is %s), got %s.", block, defaultCreateTimeoutText, d))
 }

@@ -82,3 +82,64 @@ resource "gradient_droplet_action" "r" {
 		}},
 	})
 }
+
+// A timeout of zero or less leaves no time to wait: it is refused at plan time, naming the
+// attribute, in the resource, the bulk resource and the Terraform action, and nothing is
+// sent.
+func TestAccNonPositiveTimeoutsRefused(t *testing.T) {
+	t.Parallel()
+	api := newTestAPI(t)
+	d := api.AddDroplet(fakeapi.Droplet{Tags: []string{"web"}})
+	cases := map[string]struct {
+		config string
+		want   string
+		action bool
+	}{
+		"resource zero": {fmt.Sprintf(`
+resource "gradient_droplet_action" "r" {
+  droplet_id = %d
+  type       = "reboot"
+  timeouts {
+    create = "0s"
+  }
+}
+`, d.ID), `timeouts.create`, false},
+		"resource negative": {fmt.Sprintf(`
+resource "gradient_droplet_action" "r" {
+  droplet_id = %d
+  type       = "reboot"
+  timeouts {
+    create = "-5m"
+  }
+}
+`, d.ID), `timeouts.create`, false},
+		"bulk zero": {`
+resource "gradient_droplet_bulk_action" "b" {
+  tag_name = "web"
+  type     = "power_cycle"
+  timeouts {
+    create = "0s"
+  }
+}
+`, `timeouts.create`, false},
+		"action zero": {triggeredAction("v1", fmt.Sprintf("droplet_id = %d\n    type = \"reboot\"\n    timeouts {\n      invoke = \"0s\"\n    }", d.ID)), `timeouts.invoke`, true},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			tcase := resource.TestCase{
+				ProtoV6ProviderFactories: testProviderFactories,
+				Steps: []resource.TestStep{{
+					Config:      providerConfig(api) + tc.config,
+					ExpectError: regexp.MustCompile(`(?s)Invalid timeout.*` + regexp.QuoteMeta(tc.want) + `\s+must\s+be\s+a\s+positive\s+duration`),
+				}},
+			}
+			if tc.action {
+				tcase.TerraformVersionChecks = actionsNeedTerraform
+			}
+			resource.Test(t, tcase)
+		})
+	}
+	if n := api.Stats().ByMethod["POST"]; n != 0 {
+		t.Errorf("%d POSTs with timeouts that leave no time to wait, want none", n)
+	}
+}

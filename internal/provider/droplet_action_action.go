@@ -120,6 +120,8 @@ func (a *DropletActionAction) ValidateConfig(ctx context.Context, req action.Val
 	}
 	cfg.validate(ctx, cfg.Type, &resp.Diagnostics)
 	validatePowerOffAfter(cfg.Type, cfg.PowerOffAfter, types.BoolValue(true), &resp.Diagnostics)
+	timeout, d := cfg.Timeouts.Invoke(ctx, defaultCreateTimeout)
+	validateTimeout("invoke", timeout, d, &resp.Diagnostics)
 	if !cfg.TagName.IsNull() && !cfg.Type.IsUnknown() {
 		if info, ok := client.LookupActionType(client.ActionType(cfg.Type.ValueString())); ok && !info.Bulk {
 			resp.Diagnostics.AddAttributeError(path.Root("tag_name"), "Action type cannot run by tag",

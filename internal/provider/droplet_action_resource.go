@@ -199,6 +199,8 @@ func (r *DropletActionResource) ValidateConfig(ctx context.Context, req resource
 	}
 	cfg.validate(ctx, cfg.Type, &resp.Diagnostics)
 	validatePowerOffAfter(cfg.Type, cfg.PowerOffAfter, cfg.Wait, &resp.Diagnostics)
+	timeout, d := cfg.Timeouts.Create(ctx, defaultCreateTimeout)
+	validateTimeout("create", timeout, d, &resp.Diagnostics)
 }
 
 func (r *DropletActionResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {

@@ -209,7 +209,12 @@ func (r *DropletBulkActionResource) Configure(_ context.Context, req resource.Co
 func (r *DropletBulkActionResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var cfg dropletBulkActionModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
-	if resp.Diagnostics.HasError() || cfg.Type.IsNull() || cfg.Type.IsUnknown() {
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := cfg.Timeouts.Create(ctx, defaultCreateTimeout)
+	validateTimeout("create", timeout, d, &resp.Diagnostics)
+	if cfg.Type.IsNull() || cfg.Type.IsUnknown() {
 		return
 	}
 	typ := cfg.Type.ValueString()

@@ -144,12 +144,26 @@ func (r *ActionRequest) ValidateValues() error {
 	if r.Kernel < 0 {
 		return &ValidationError{Param: string(ParamKernel), Message: "kernel must be a positive kernel ID"}
 	}
+	if r.Type == ActionRename && r.Name != "" && !isHostname(r.Name) {
+		return &ValidationError{Param: string(ParamName), Message: fmt.Sprintf("a droplet's name must be a hostname: DigitalOcean allows only a-z, A-Z, 0-9, . and -, not %q", r.Name)}
+	}
 	if r.BackupPolicy != nil {
 		if err := r.BackupPolicy.Validate(); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// isHostname reports whether s has only the characters DigitalOcean allows in a droplet's
+// name: a-z, A-Z, 0-9, '.' and '-'.
+func isHostname(s string) bool {
+	for _, c := range s {
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '.' && c != '-' {
+			return false
+		}
+	}
+	return true
 }
 
 // Validate checks a backup policy.

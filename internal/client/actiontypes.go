@@ -144,7 +144,7 @@ var actionTypes = []ActionTypeInfo{
 	{
 		Type: ActionRename, Family: FamilyConfig,
 		Summary: "Renames the droplet.",
-		Params:  []ParamSpec{{Name: ParamName, Required: true, Doc: "The droplet's new name."}},
+		Params:  []ParamSpec{{Name: ParamName, Required: true, Doc: "The droplet's new name: a hostname, of the characters a-z, A-Z, 0-9, `.` and `-` only, which DigitalOcean requires."}},
 	},
 	{
 		Type: ActionChangeKernel, Family: FamilyConfig,
@@ -159,7 +159,7 @@ var actionTypes = []ActionTypeInfo{
 	{
 		Type: ActionSnapshot, Family: FamilyImage, Scope: "image:create", Bulk: true,
 		Summary: "Takes a snapshot image of the droplet. Power the droplet off first for a consistent image.",
-		Params:  []ParamSpec{{Name: ParamName, Doc: "Name of the snapshot image; the API picks one when it is not set."}},
+		Params:  []ParamSpec{{Name: ParamName, Doc: "Name of the snapshot image; the API picks one when it is not set. DigitalOcean's API description documents no length limit for it."}},
 	},
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
 )
@@ -173,6 +174,10 @@ func parseBody(body []byte, rulesFor func(client.ActionType) ([]paramRule, *body
 		if err := p.set(r, raw); err != nil {
 			return params{}, err
 		}
+	}
+	// DigitalOcean refuses a droplet name that is not a hostname, with this message.
+	if typ == "rename" && strings.Trim(p.name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != "" {
+		return params{}, invalid("Only valid hostname characters are allowed. (a-z, A-Z, 0-9, . and -)")
 	}
 	return p, nil
 }

@@ -143,3 +143,27 @@ resource "gradient_droplet_bulk_action" "b" {
 		t.Errorf("%d POSTs with timeouts that leave no time to wait, want none", n)
 	}
 }
+
+// DigitalOcean refuses a droplet name that is not a hostname: a rename to one is refused at
+// plan time with the rule, naming the attribute, and no POST is sent.
+func TestAccRenameToANonHostnameRefused(t *testing.T) {
+	t.Parallel()
+	api := newTestAPI(t)
+	d := api.AddDroplet(fakeapi.Droplet{})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: providerConfig(api) + fmt.Sprintf(`
+resource "gradient_droplet_action" "r" {
+  droplet_id = %d
+  type       = "rename"
+  name       = "my web server!"
+}
+`, d.ID),
+			ExpectError: regexp.MustCompile(`(?s)name.*must\s+be\s+a\s+hostname.*a-z,\s+A-Z,\s+0-9,\s+\.\s+and\s+-`),
+		}},
+	})
+	if n := api.Stats().ByMethod["POST"]; n != 0 {
+		t.Errorf("%d POSTs for a name DigitalOcean refuses, want none", n)
+	}
+}

@@ -61,7 +61,7 @@ func (d *DropletActionDataSource) Schema(_ context.Context, _ datasource.SchemaR
 	}
 	status := attrs["status"].(schema.StringAttribute) //nolint:forcetypeassert // built above as a StringAttribute
 	status.Optional = true
-	status.MarkdownDescription = "Only an action with this status matches (`in-progress`, `completed` or `errored`). " + descStatus
+	status.MarkdownDescription = "The action's status: `in-progress`, `completed` or `errored`. When set, only an action with this status matches; when not, it is read from the action found."
 	status.Validators = []validator.String{stringvalidator.OneOf(statusValues...)}
 	attrs["status"] = status
 	resp.Schema = schema.Schema{

@@ -537,3 +537,58 @@ resource "gradient_droplet_action" "r" {
 		},
 	})
 }
+
+// A gradient_droplet_action whose action the API no longer reports (404 on both paths)
+// stays in the state as last read, with a warning: removing it would make the next apply
+// run the action again.
+func TestAccDropletAction_missingActionStaysInState(t *testing.T) {
+	t.Parallel()
+	api := newTestAPI(t)
+	d := api.AddDroplet(fakeapi.Droplet{})
+	cfg := providerConfig(api) + fmt.Sprintf(`
+resource "gradient_droplet_action" "r" {
+  droplet_id = %d
+  type       = "reboot"
+}
+`, d.ID)
+	const addr = "gradient_droplet_action.r"
+	var id string
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				Check: func(s *terraform.State) error {
+					id = s.RootModule().Resources[addr].Primary.ID
+					return nil
+				},
+			},
+			{
+				PreConfig: func() {
+					for _, path := range []string{fmt.Sprintf("/v2/droplets/%d/actions/%s", d.ID, id), "/v2/actions/" + id} {
+						api.InjectFault(fakeapi.Fault{
+							Method: "GET", PathPrefix: path, Times: 1,
+							Kind: fakeapi.FaultStatus, Status: 404,
+							Body: `{"id":"not_found","message":"The resource you were accessing could not be found."}`,
+						})
+					}
+				},
+				RefreshState: true,
+				Check: resource.ComposeTestCheckFunc(
+					resource.TestCheckResourceAttrPtr(addr, "id", &id),
+					resource.TestCheckResourceAttr(addr, "status", "completed"),
+				),
+			},
+			{
+				// Still in the state, the same action: the plan is empty and nothing runs again.
+				Config: cfg,
+				Check: func(*terraform.State) error {
+					if n := api.Stats().ByMethod["POST"]; n != 1 {
+						return fmt.Errorf("%d POSTs, want the first apply's one: the action ran again", n)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}

@@ -12,14 +12,19 @@ import (
 	"github.com/gradient-tf/terraform-provider-gradient/internal/fakeapi"
 )
 
-// Tuning that contradicts itself is refused at plan time, naming the attribute, and
-// nothing is sent: a first read later than the grid's spacing, or a shortest retry wait
-// longer than the longest.
-func TestAccProviderContradictoryTuning(t *testing.T) {
+// A provider block the provider cannot honour is refused at plan time, naming the
+// attribute, and nothing is sent: tuning that contradicts itself (a first read later than
+// the grid's spacing, a shortest retry wait longer than the longest) and a
+// requests_per_minute outside 1..250.
+func TestAccInvalidProviderBlock(t *testing.T) {
 	t.Parallel()
+	const rpmRange = `(?s)requests_per_minute\s+must\s+be\s+between\s+1\s+and\s+250`
 	for name, tc := range map[string]struct{ args, want string }{
-		"poll":  {"poll_interval_min = 30\n  poll_interval_max = 1", `(?s)poll_interval_min\s+\(30\s+s\)\s+must\s+not\s+be\s+greater\s+than\s+poll_interval_max\s+\(1\s+s\)`},
-		"retry": {"http_retry_wait_min = 10\n  http_retry_wait_max = 2", `(?s)http_retry_wait_min\s+\(10\s+s\)\s+must\s+not\s+be\s+greater\s+than\s+http_retry_wait_max\s+\(2\s+s\)`},
+		"poll":    {"poll_interval_min = 30\n  poll_interval_max = 1", `(?s)poll_interval_min\s+\(30\s+s\)\s+must\s+not\s+be\s+greater\s+than\s+poll_interval_max\s+\(1\s+s\)`},
+		"retry":   {"http_retry_wait_min = 10\n  http_retry_wait_max = 2", `(?s)http_retry_wait_min\s+\(10\s+s\)\s+must\s+not\s+be\s+greater\s+than\s+http_retry_wait_max\s+\(2\s+s\)`},
+		"rpm 0":   {"requests_per_minute = 0", rpmRange},
+		"rpm 251": {"requests_per_minute = 251", rpmRange},
+		"rpm -3":  {"requests_per_minute = -3", rpmRange},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -42,7 +47,7 @@ resource "gradient_droplet_action" "r" {
 				Steps:                    []resource.TestStep{{Config: cfg, ExpectError: regexp.MustCompile(tc.want)}},
 			})
 			if n := api.Stats().Total; n != 0 {
-				t.Errorf("%d requests reached the API with contradictory tuning, want none", n)
+				t.Errorf("%d requests reached the API with an invalid provider block, want none", n)
 			}
 		})
 	}

@@ -3,7 +3,6 @@ package provider
 import (
 	"fmt"
 	"net/http"
-	"regexp"
 	"testing"
 	"time"
 
@@ -13,41 +12,6 @@ import (
 	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
 	"github.com/gradient-tf/terraform-provider-gradient/internal/fakeapi"
 )
-
-// requests_per_minute is refused outside 1..250 at plan time, naming the attribute, and
-// nothing is sent.
-func TestAccRequestsPerMinuteValidation(t *testing.T) {
-	t.Parallel()
-	for _, v := range []string{"0", "251", "-3"} {
-		t.Run(v, func(t *testing.T) {
-			t.Parallel()
-			api := newTestAPI(t)
-			d := api.AddDroplet(fakeapi.Droplet{})
-			cfg := fmt.Sprintf(`
-provider "gradient" {
-  access_token        = %q
-  api_endpoint        = %q
-  requests_per_minute = %s
-}
-
-resource "gradient_droplet_action" "r" {
-  droplet_id = %d
-  type       = "reboot"
-}
-`, testToken, api.URL(), v, d.ID)
-			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: testProviderFactories,
-				Steps: []resource.TestStep{{
-					Config:      cfg,
-					ExpectError: regexp.MustCompile(`(?s)requests_per_minute.*must be between 1 and 250`),
-				}},
-			})
-			if n := api.Stats().Total; n != 0 {
-				t.Errorf("%d requests reached the API with an invalid requests_per_minute, want none", n)
-			}
-		})
-	}
-}
 
 // The provider counts every request it sends in its per-minute ledger, under the cap the
 // configuration gives: after an apply, the ledger holds exactly the requests the API saw.

@@ -101,8 +101,8 @@ func (m *actionParams) validate(ctx context.Context, typ types.String, diags *di
 	}
 	info, ok := client.LookupActionType(client.ActionType(typ.ValueString()))
 	if !ok {
-		diags.AddAttributeError(path.Root("type"), "Unknown action type",
-			fmt.Sprintf("%q is not a droplet action type. Expected one of: %s.", typ.ValueString(), strings.Join(client.ActionTypeNames(), ", ")))
+		// The schema's OneOf validator on type reports it, listing the valid types: one
+		// mistake, one error.
 		return
 	}
 	for _, p := range client.AllParams {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
@@ -170,5 +172,70 @@ resource "gradient_droplet_action" "r" {
 	})
 	if n := api.Stats().ByMethod["POST"]; n != 0 {
 		t.Errorf("%d POSTs for a name DigitalOcean refuses, want none", n)
+	}
+}
+
+// validateResource asks the provider, as Terraform does at plan time, to validate a
+// configuration of resource typeName in which only attrs are set, and returns the errors.
+func validateResource(t *testing.T, typeName string, attrs map[string]tftypes.Value) []*tfprotov6.Diagnostic {
+	t.Helper()
+	srv, err := testProviderFactories["gradient"]()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sch := providerSchema(t).ResourceSchemas[typeName]
+	if sch == nil {
+		t.Fatalf("no schema for %s", typeName)
+	}
+	objType, ok := sch.ValueType().(tftypes.Object)
+	if !ok {
+		t.Fatalf("schema of %s is not an object", typeName)
+	}
+	vals := map[string]tftypes.Value{}
+	for name, typ := range objType.AttributeTypes {
+		vals[name] = tftypes.NewValue(typ, nil)
+		if v, set := attrs[name]; set {
+			vals[name] = v
+		}
+	}
+	cfg, err := tfprotov6.NewDynamicValue(objType, tftypes.NewValue(objType, vals))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := srv.ValidateResourceConfig(t.Context(), &tfprotov6.ValidateResourceConfigRequest{TypeName: typeName, Config: &cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errs []*tfprotov6.Diagnostic
+	for _, d := range resp.Diagnostics {
+		if d.Severity == tfprotov6.DiagnosticSeverityError {
+			errs = append(errs, d)
+		}
+	}
+	return errs
+}
+
+// A mistyped type is one mistake and gets one error, which lists the valid types.
+func TestMistypedTypeIsOneError(t *testing.T) {
+	t.Parallel()
+	for _, typeName := range []string{"gradient_droplet_action", "gradient_droplet_bulk_action"} {
+		attrs := map[string]tftypes.Value{"type": tftypes.NewValue(tftypes.String, "rebot")}
+		if typeName == "gradient_droplet_action" {
+			attrs["droplet_id"] = tftypes.NewValue(tftypes.Number, 1001)
+		} else {
+			attrs["tag_name"] = tftypes.NewValue(tftypes.String, "web")
+		}
+		errs := validateResource(t, typeName, attrs)
+		if len(errs) != 1 {
+			var got []string
+			for _, d := range errs {
+				got = append(got, d.Summary+": "+d.Detail)
+			}
+			t.Errorf("%s: %d errors for one mistyped type, want 1:\n  %s", typeName, len(errs), strings.Join(got, "\n  "))
+			continue
+		}
+		if !strings.Contains(errs[0].Detail, "power_cycle") || !strings.Contains(errs[0].Detail, "rebot") {
+			t.Errorf("%s: the error does not list the valid types and the value given: %s", typeName, errs[0].Detail)
+		}
 	}
 }

@@ -232,7 +232,31 @@ func (r *DropletActionResource) ModifyPlan(ctx context.Context, req resource.Mod
 			continue
 		}
 		resp.RequiresReplace = append(resp.RequiresReplace, p)
+		if string(imported) == "true" && name == "type" {
+			warnImportedTypeMismatch(ctx, req, resp)
+		}
 	}
+}
+
+// warnImportedTypeMismatch says plainly what a plan would do to an imported action whose
+// configuration names another type: replace it, running the configured action anew.
+func warnImportedTypeMismatch(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	var state, plan dropletActionModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || plan.Type.IsUnknown() {
+		return
+	}
+	droplet := "the configured droplet"
+	if !plan.DropletID.IsUnknown() && !plan.DropletID.IsNull() {
+		droplet = fmt.Sprintf("droplet %d", plan.DropletID.ValueInt64())
+	}
+	resp.Diagnostics.AddAttributeWarning(path.Root("type"), "Imported action differs from the configuration",
+		fmt.Sprintf("The state holds imported action %s, a %s on droplet %d, but the configuration says type = %q. "+
+			"This plan replaces it: applying runs a new %s action on %s, and the imported %s is only forgotten. "+
+			"To keep the imported action, set type = %q.",
+			state.ID.ValueString(), state.Type.ValueString(), state.DropletID.ValueInt64(), plan.Type.ValueString(),
+			plan.Type.ValueString(), droplet, state.Type.ValueString(), state.Type.ValueString()))
 }
 
 func (r *DropletActionResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

@@ -592,3 +592,51 @@ resource "gradient_droplet_action" "r" {
 		},
 	})
 }
+
+// Importing an action into a block that names another type: the plan says plainly which
+// action the state holds and what applying would run, since the "replacement" is a new
+// action, not a correction of the record.
+func TestAccImportIntoAnotherTypeWarns(t *testing.T) {
+	t.Parallel()
+	api := newTestAPI(t)
+	d := api.AddDroplet(fakeapi.Droplet{})
+	c, err := client.New(client.Config{Token: testToken, Endpoint: api.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, _, err := c.Initiate(t.Context(), d.ID, client.ActionRequest{Type: client.ActionSnapshot, Name: "nightly"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitForActionDone(t, api, d.ID)
+	cli := newTFCLI(t, map[string]string{"DIGITALOCEAN_ACCESS_TOKEN": testToken})
+	cli.writeConfig(gradientTerraformBlock + fmt.Sprintf(`
+provider "gradient" {
+  api_endpoint = %q
+}
+
+import {
+  to = gradient_droplet_action.r
+  id = "%d"
+}
+
+resource "gradient_droplet_action" "r" {
+  droplet_id = %d
+  type       = "reboot"
+}
+`, api.URL(), snap.ID, d.ID))
+	out := cli.mustRun(0, "plan", "-input=false", "-no-color")
+	for _, want := range []string{
+		"Imported action differs from the configuration",
+		fmt.Sprintf("imported action %d, a snapshot on droplet %d", snap.ID, d.ID),
+		"runs a new reboot action",
+		`set type = "snapshot"`,
+	} {
+		if !strings.Contains(strings.Join(strings.Fields(out), " "), want) {
+			t.Errorf("plan output lacks %q:\n%s", want, out)
+		}
+	}
+	if n := api.Stats().ByMethod["POST"]; n != 1 {
+		t.Errorf("%d POSTs, want only the snapshot the test started: a plan sends none", n)
+	}
+}

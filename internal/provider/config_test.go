@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"math/big"
 	"regexp"
 	"strings"
 	"testing"
@@ -237,5 +238,50 @@ func TestMistypedTypeIsOneError(t *testing.T) {
 		if !strings.Contains(errs[0].Detail, "power_cycle") || !strings.Contains(errs[0].Detail, "rebot") {
 			t.Errorf("%s: the error does not list the valid types and the value given: %s", typeName, errs[0].Detail)
 		}
+	}
+}
+
+// A droplet_id that no droplet can have (fractional, huge, zero) is one plan error naming
+// the attribute and the range, in every place a configuration sets one; nothing is sent.
+func TestInvalidDropletIDIsOneError(t *testing.T) {
+	t.Parallel()
+	for _, v := range []*big.Float{big.NewFloat(1001.5), big.NewFloat(1e20), big.NewFloat(0), big.NewFloat(-4)} {
+		errs := validateResource(t, "gradient_droplet_action", map[string]tftypes.Value{
+			"type":       tftypes.NewValue(tftypes.String, "reboot"),
+			"droplet_id": tftypes.NewValue(tftypes.Number, v),
+		})
+		if len(errs) != 1 || !strings.Contains(errs[0].Detail, "droplet_id must be a whole number between 1 and 9007199254740992") {
+			var got []string
+			for _, d := range errs {
+				got = append(got, d.Summary+": "+d.Detail)
+			}
+			t.Errorf("droplet_id = %s: %d errors, want the one naming the range:\n  %s", v.Text('g', -1), len(errs), strings.Join(got, "\n  "))
+		}
+	}
+	if errs := validateResource(t, "gradient_droplet_action", map[string]tftypes.Value{
+		"type":       tftypes.NewValue(tftypes.String, "reboot"),
+		"droplet_id": tftypes.NewValue(tftypes.Number, big.NewFloat(9007199254740992)),
+	}); len(errs) != 0 {
+		t.Errorf("droplet_id = 2^53 refused: %v", errs[0].Detail)
+	}
+}
+
+func TestAccFractionalDropletIDRefused(t *testing.T) {
+	t.Parallel()
+	api := newTestAPI(t)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: providerConfig(api) + `
+resource "gradient_droplet_action" "r" {
+  droplet_id = 1001.5
+  type       = "reboot"
+}
+`,
+			ExpectError: regexp.MustCompile(`(?s)Invalid droplet ID.*droplet_id\s+must\s+be\s+a\s+whole\s+number\s+between\s+1\s+and\s+9007199254740992`),
+		}},
+	})
+	if n := api.Stats().Total; n != 0 {
+		t.Errorf("%d requests with a fractional droplet_id, want none", n)
 	}
 }

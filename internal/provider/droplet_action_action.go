@@ -41,9 +41,9 @@ type DropletActionAction struct {
 }
 
 type dropletActionActionModel struct {
-	DropletID types.Int64  `tfsdk:"droplet_id"`
-	TagName   types.String `tfsdk:"tag_name"`
-	Type      types.String `tfsdk:"type"`
+	DropletID dropletIDValue `tfsdk:"droplet_id"`
+	TagName   types.String   `tfsdk:"tag_name"`
+	Type      types.String   `tfsdk:"type"`
 	actionParams
 	PowerOffAfter types.String   `tfsdk:"power_off_after"`
 	Timeouts      timeouts.Value `tfsdk:"timeouts"`
@@ -60,6 +60,7 @@ func (a *DropletActionAction) Schema(ctx context.Context, _ action.SchemaRequest
 			"With `tag_name` instead of `droplet_id`, it acts on every droplet carrying the tag (bulk-eligible types only) and waits for every resulting action. Needs Terraform 1.14 or later.",
 		Attributes: map[string]schema.Attribute{
 			"droplet_id": schema.Int64Attribute{
+				CustomType:          dropletIDType{},
 				Optional:            true,
 				MarkdownDescription: "ID of the droplet to act on. Set exactly one of `droplet_id` and `tag_name`.",
 				Validators:          []validator.Int64{int64validator.AtLeast(1)},

@@ -31,9 +31,9 @@ type DropletActionDataSource struct {
 }
 
 type dropletActionDataModel struct {
-	ID        types.String `tfsdk:"id"`
-	DropletID types.Int64  `tfsdk:"droplet_id"`
-	Type      types.String `tfsdk:"type"`
+	ID        types.String   `tfsdk:"id"`
+	DropletID dropletIDValue `tfsdk:"droplet_id"`
+	Type      types.String   `tfsdk:"type"`
 	actionState
 }
 
@@ -50,7 +50,8 @@ func (d *DropletActionDataSource) Schema(_ context.Context, _ datasource.SchemaR
 		MarkdownDescription: "ID of the action to read. Set either `id` or `droplet_id`.",
 	}
 	attrs["droplet_id"] = schema.Int64Attribute{
-		Optional: true, Computed: true,
+		CustomType: dropletIDType{},
+		Optional:   true, Computed: true,
 		MarkdownDescription: "Droplet whose newest action matching `type` and `status` to read, when `id` is not set. With `id`, the action must belong to this droplet.",
 		Validators:          []validator.Int64{int64validator.AtLeast(1)},
 	}
@@ -130,7 +131,7 @@ func (d *DropletActionDataSource) Read(ctx context.Context, req datasource.ReadR
 	}
 	state := dropletActionDataModel{
 		ID:        types.StringValue(strconv.FormatInt(found.ID, 10)),
-		DropletID: types.Int64Value(found.ResourceID),
+		DropletID: newDropletID(found.ResourceID),
 		Type:      types.StringValue(string(found.Type)),
 	}
 	s, diags := actionStateFrom(ctx, found)

@@ -33,9 +33,9 @@ type DropletActionListResource struct {
 }
 
 type dropletActionListModel struct {
-	DropletID types.Int64  `tfsdk:"droplet_id"`
-	Type      types.String `tfsdk:"type"`
-	Status    types.String `tfsdk:"status"`
+	DropletID dropletIDValue `tfsdk:"droplet_id"`
+	Type      types.String   `tfsdk:"type"`
+	Status    types.String   `tfsdk:"status"`
 }
 
 func (r *DropletActionListResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -49,6 +49,7 @@ func (r *DropletActionListResource) ListResourceConfigSchema(_ context.Context, 
 			"The API does not report an action's parameters (such as `size` or `name`), so they are left out of the generated configuration.",
 		Attributes: map[string]schema.Attribute{
 			"droplet_id": schema.Int64Attribute{
+				CustomType:          dropletIDType{},
 				Required:            true,
 				MarkdownDescription: "ID of the droplet whose actions to list.",
 				Validators:          []validator.Int64{int64validator.AtLeast(1)},
@@ -119,7 +120,7 @@ func (r *DropletActionListResource) result(ctx context.Context, req list.ListReq
 	// they are null, and wait, disk and power_off_fallback take their defaults.
 	m := dropletActionModel{
 		ID:        id,
-		DropletID: types.Int64Value(a.ResourceID),
+		DropletID: newDropletID(a.ResourceID),
 		Type:      types.StringValue(string(a.Type)),
 		actionParams: actionParams{
 			Image:        types.StringNull(),

@@ -55,9 +55,9 @@ type DropletActionResource struct {
 }
 
 type dropletActionModel struct {
-	ID        types.String `tfsdk:"id"`
-	DropletID types.Int64  `tfsdk:"droplet_id"`
-	Type      types.String `tfsdk:"type"`
+	ID        types.String   `tfsdk:"id"`
+	DropletID dropletIDValue `tfsdk:"droplet_id"`
+	Type      types.String   `tfsdk:"type"`
 	actionParams
 	Triggers      types.Map      `tfsdk:"triggers"`
 	Wait          types.Bool     `tfsdk:"wait"`
@@ -90,6 +90,7 @@ func (r *DropletActionResource) Schema(ctx context.Context, _ resource.SchemaReq
 			PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 		},
 		"droplet_id": schema.Int64Attribute{
+			CustomType:          dropletIDType{},
 			Required:            true,
 			MarkdownDescription: "ID of the droplet to act on.",
 			Validators:          []validator.Int64{int64validator.AtLeast(1)},
@@ -405,7 +406,7 @@ func (r *DropletActionResource) Read(ctx context.Context, req resource.ReadReque
 		resp.Diagnostics.AddError("Could not read droplet action", errorDetail(ref, err))
 		return
 	}
-	state.DropletID = types.Int64Value(a.ResourceID)
+	state.DropletID = newDropletID(a.ResourceID)
 	state.Type = types.StringValue(string(a.Type))
 	if state.Wait.IsNull() {
 		state.Wait = types.BoolValue(true)

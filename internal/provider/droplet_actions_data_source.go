@@ -27,10 +27,10 @@ type DropletActionsDataSource struct {
 }
 
 type dropletActionsDataModel struct {
-	DropletID types.Int64  `tfsdk:"droplet_id"`
-	Type      types.String `tfsdk:"type"`
-	Status    types.String `tfsdk:"status"`
-	Actions   types.List   `tfsdk:"actions"`
+	DropletID dropletIDValue `tfsdk:"droplet_id"`
+	Type      types.String   `tfsdk:"type"`
+	Status    types.String   `tfsdk:"status"`
+	Actions   types.List     `tfsdk:"actions"`
 }
 
 func listedActionAttrTypes() map[string]attr.Type {
@@ -53,7 +53,8 @@ func (d *DropletActionsDataSource) Schema(_ context.Context, _ datasource.Schema
 		MarkdownDescription: "Lists the actions of a droplet, newest first, over all pages of the API, optionally filtered by `type` and `status`.",
 		Attributes: map[string]schema.Attribute{
 			"droplet_id": schema.Int64Attribute{
-				Required: true, MarkdownDescription: "ID of the droplet.",
+				CustomType: dropletIDType{},
+				Required:   true, MarkdownDescription: "ID of the droplet.",
 				Validators: []validator.Int64{int64validator.AtLeast(1)},
 			},
 			"type": schema.StringAttribute{

@@ -1,8 +1,10 @@
 package provider
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -164,4 +166,59 @@ resource "gradient_droplet_action" "r" {
 			},
 		}},
 	})
+}
+
+// Every action type runs and is waited for with the scopes the docs name and no more:
+// droplet:read and droplet:update, plus the type's own extra scope (the action-type
+// table's Scope). A request needing anything else would be refused with 403; the one
+// exception is the watcher's optional page of /v2/actions, refused once and not asked again.
+func TestAccEveryTypeWithDocumentedScopes(t *testing.T) {
+	t.Parallel()
+	cases := typeCases()
+	byScope := map[string][]client.ActionTypeInfo{}
+	for _, info := range client.ActionTypes() {
+		byScope[info.Scope] = append(byScope[info.Scope], info)
+	}
+	for scope, infos := range byScope {
+		t.Run("extra scope "+cmp.Or(scope, "none"), func(t *testing.T) {
+			t.Parallel()
+			scopes := []string{"droplet:read", "droplet:update"}
+			if scope != "" {
+				scopes = append(scopes, scope)
+			}
+			api := newTestAPI(t, func(o *fakeapi.Options) { o.Scopes = scopes })
+			var cfg strings.Builder
+			cfg.WriteString(providerConfig(api))
+			for _, info := range infos {
+				d := api.AddDroplet(cases[info.Type].droplet)
+				fmt.Fprintf(&cfg, "resource \"gradient_droplet_action\" %q {\n  droplet_id = %d\n  type = %q\n  %s\n}\n", info.Type, d.ID, info.Type, cases[info.Type].hcl)
+			}
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: testProviderFactories,
+				Steps: []resource.TestStep{{
+					Config: cfg.String(),
+					Check: func(*terraform.State) error {
+						// The watcher may ask for the list of actions (actions:read, optional)
+						// once, and then reads through the droplets.
+						listRefused := 0
+						for _, r := range api.Requests() {
+							switch {
+							case r.Status == http.StatusForbidden && r.Path == "/v2/actions":
+								listRefused++
+							case r.Status == http.StatusForbidden:
+								return fmt.Errorf("%s %s refused with scopes %v", r.Method, r.Path, scopes)
+							}
+						}
+						if listRefused > 1 {
+							return fmt.Errorf("GET /v2/actions refused %d times: the watcher asked again after a 403", listRefused)
+						}
+						if accepted, _ := initiates(api); accepted != len(infos) {
+							return fmt.Errorf("%d actions started, want %d", accepted, len(infos))
+						}
+						return nil
+					},
+				}},
+			})
+		})
+	}
 }

@@ -149,3 +149,43 @@ func (e *UncertainInitiateError) Error() string {
 }
 
 func (e *UncertainInitiateError) Unwrap() []error { return []error{e.Err, e.ListErr} }
+
+// TransportError is a request that got no HTTP response.
+type TransportError struct {
+	Method, Path string
+	// Written is true when the request was written before the failure, so the server may
+	// have acted on it.
+	Written bool
+	Err     error
+}
+
+func (e *TransportError) Error() string {
+	return fmt.Sprintf("%s %s: %v", e.Method, e.Path, e.Err)
+}
+
+func (e *TransportError) Unwrap() error { return e.Err }
+
+type malformedError struct {
+	path string
+	err  error
+}
+
+func (e *malformedError) Error() string {
+	return fmt.Sprintf("%s: malformed response from the API: %v", e.path, e.err)
+}
+
+func (e *malformedError) Unwrap() error { return e.err }
+
+// isAmbiguous reports whether a failed initiate may or may not have been acted on.
+func isAmbiguous(err error) bool {
+	var te *TransportError
+	if errors.As(err, &te) {
+		return te.Written
+	}
+	var me *malformedError
+	if errors.As(err, &me) {
+		return true
+	}
+	e, ok := asAPIError(err)
+	return ok && e.StatusCode >= 500
+}

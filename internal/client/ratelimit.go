@@ -349,3 +349,52 @@ func (g *Governor) Throttled() int64 {
 	defer g.mu.Unlock()
 	return g.throttled
 }
+
+// The API's rate-limit headers and retry-after, as the governor and the retries read them.
+
+func retryAfter(h http.Header) (time.Duration, bool) {
+	v := h.Get("retry-after")
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return retryAfterSeconds(s), true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0), true
+	}
+	return 0, false
+}
+
+// retryAfterSeconds converts a retry-after in seconds, capping absurd values at a day so
+// that they cannot overflow a Duration into a negative or tiny wait.
+func retryAfterSeconds(s int) time.Duration {
+	return time.Duration(min(s, 86400)) * time.Second
+}
+
+// rateLimitWait is how long a 429 asks the caller to wait: retry-after when present,
+// else until the window frees a request.
+func rateLimitWait(h http.Header, now time.Time) time.Duration {
+	if d, ok := retryAfter(h); ok {
+		return d
+	}
+	r := rateFromHeader(h)
+	if r.Remaining == 0 && !r.Reset.IsZero() {
+		return max(r.Reset.Sub(now), 0)
+	}
+	return 0
+}
+
+func rateFromHeader(h http.Header) Rate {
+	var r Rate
+	r.Limit, _ = strconv.Atoi(h.Get("ratelimit-limit"))
+	if v := h.Get("ratelimit-remaining"); v != "" {
+		r.Remaining, _ = strconv.Atoi(v)
+	} else {
+		r.Remaining = -1
+	}
+	if s, err := strconv.ParseInt(h.Get("ratelimit-reset"), 10, 64); err == nil && s > 0 {
+		r.Reset = time.Unix(s, 0)
+	}
+	return r
+}

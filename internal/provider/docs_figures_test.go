@@ -69,3 +69,28 @@ func TestDocsStateTheCodesFigures(t *testing.T) {
 		}
 	}
 }
+
+// The provider page lists the action types by hand; it must list exactly the table's, in
+// the table's order.
+func TestDocsListEveryActionType(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile(filepath.Join("..", "..", "templates", "index.md.tmpl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(data)), " ")
+	_, list, ok := strings.Cut(text, "The action types are ")
+	if !ok {
+		t.Fatal(`templates/index.md.tmpl has no sentence "The action types are ..."`)
+	}
+	list, _, _ = strings.Cut(list, ";")
+	var listed []string
+	for i, part := range strings.Split(list, "`") {
+		if i%2 == 1 {
+			listed = append(listed, part)
+		}
+	}
+	if got, want := strings.Join(listed, ", "), strings.Join(client.ActionTypeNames(), ", "); got != want {
+		t.Errorf("templates/index.md.tmpl lists the types\n  %s\nthe table has\n  %s", got, want)
+	}
+}

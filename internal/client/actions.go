@@ -375,13 +375,14 @@ func (c *Client) InitiateByTag(ctx context.Context, tag string, req ActionReques
 	if err := req.Validate(); err != nil {
 		return nil, nil, err
 	}
-	if info, _ := LookupActionType(req.Type); !info.Bulk {
+	info, _ := LookupActionType(req.Type)
+	if !info.Bulk {
 		return nil, nil, &ValidationError{Param: "type", Message: fmt.Sprintf("action type %q cannot be initiated by tag; bulk types are %s", req.Type, strings.Join(BulkActionTypeNames(), ", "))}
 	}
-	// The by-tag endpoint takes the bare action for every bulk type but snapshot (which
-	// keeps its name): a backup_policy sent there would not apply.
+	// The by-tag endpoint takes the bare action but for the parameters the table marks
+	// ByTag (a snapshot's name): a backup_policy sent there would not apply.
 	for _, p := range req.SetParams() {
-		if req.Type != ActionSnapshot || p != ParamName {
+		if !info.TakesByTag(p) {
 			return nil, nil, &ValidationError{Param: string(p), Message: fmt.Sprintf("action type %q takes no %s when initiated by tag", req.Type, p)}
 		}
 	}

@@ -45,6 +45,9 @@ type ParamSpec struct {
 	Required bool
 	// Doc describes the parameter for this action type.
 	Doc string
+	// ByTag is true when the by-tag endpoint takes the parameter too; it takes the bare
+	// action otherwise.
+	ByTag bool
 }
 
 // ActionTypeInfo is one row of the action-type table. Schemas, validation, documentation
@@ -62,6 +65,12 @@ type ActionTypeInfo struct {
 	Warning string
 	// Family groups types for documentation examples.
 	Family string
+}
+
+// TakesByTag reports whether the type, initiated by tag, takes p.
+func (i ActionTypeInfo) TakesByTag(p Param) bool {
+	s, ok := i.Param(p)
+	return ok && s.ByTag
 }
 
 // Param returns the type's spec for p, and whether the type takes p at all.
@@ -159,7 +168,7 @@ var actionTypes = []ActionTypeInfo{
 	{
 		Type: ActionSnapshot, Family: FamilyImage, Scope: "image:create", Bulk: true,
 		Summary: "Takes a snapshot image of the droplet. Power the droplet off first for a consistent image.",
-		Params:  []ParamSpec{{Name: ParamName, Doc: "Name of the snapshot image; the API picks one when it is not set. DigitalOcean's API description documents no length limit for it."}},
+		Params:  []ParamSpec{{Name: ParamName, ByTag: true, Doc: "Name of the snapshot image; the API picks one when it is not set. DigitalOcean's API description documents no length limit for it."}},
 	},
 }
 

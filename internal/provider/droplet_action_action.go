@@ -130,9 +130,11 @@ func (a *DropletActionAction) ValidateConfig(ctx context.Context, req action.Val
 		}
 	}
 	if !cfg.TagName.IsNull() {
-		// The by-tag endpoint takes the bare action; only a snapshot keeps its name.
+		// The by-tag endpoint takes the bare action but for the parameters the table marks
+		// ByTag (a snapshot's name).
+		info, _ := client.LookupActionType(client.ActionType(cfg.Type.ValueString()))
 		for _, p := range client.AllParams {
-			if cfg.paramIsSet(p) && (p != client.ParamName || cfg.Type.ValueString() != string(client.ActionSnapshot)) {
+			if cfg.paramIsSet(p) && !info.TakesByTag(p) {
 				resp.Diagnostics.AddAttributeError(path.Root(string(p)), "Argument not taken by tag",
 					fmt.Sprintf("%s cannot be sent with tag_name: the by-tag endpoint takes no parameters except a snapshot's name.", p))
 			}

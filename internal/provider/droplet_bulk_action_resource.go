@@ -230,7 +230,7 @@ func (r *DropletBulkActionResource) ValidateConfig(ctx context.Context, req reso
 				"To run %q on several droplets, use gradient_droplet_action with for_each over their IDs.", typ, strings.Join(client.BulkActionTypeNames(), ", "), typ))
 		return
 	}
-	if info.Type != client.ActionSnapshot && !cfg.Name.IsNull() {
+	if !info.TakesByTag(client.ParamName) && !cfg.Name.IsNull() {
 		resp.Diagnostics.AddAttributeError(path.Root("name"), "Argument not taken by this action type",
 			fmt.Sprintf("name is not an argument of type %q: by tag, only snapshot takes a name (for the snapshot images).", typ))
 	}

@@ -71,12 +71,18 @@ func IsRateLimited(err error) bool {
 	return ok && e.StatusCode == http.StatusTooManyRequests
 }
 
+// IsUnprocessable reports whether err is an API 422: DigitalOcean refused the request as
+// invalid (an argument, or the droplet's state) and did not act on it.
+func IsUnprocessable(err error) bool {
+	e, ok := asAPIError(err)
+	return ok && e.StatusCode == http.StatusUnprocessableEntity
+}
+
 // IsPendingEvent reports whether err is the 422 a droplet answers while another of its
 // actions is still in progress.
 func IsPendingEvent(err error) bool {
-	e, ok := asAPIError(err)
-	return ok && e.StatusCode == http.StatusUnprocessableEntity &&
-		strings.Contains(strings.ToLower(e.Message), "pending event")
+	e, _ := asAPIError(err)
+	return IsUnprocessable(err) && strings.Contains(strings.ToLower(e.Message), "pending event")
 }
 
 // RequestID returns the API request ID carried by err, if any.

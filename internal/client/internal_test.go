@@ -427,3 +427,18 @@ func TestTrimVersionPath(t *testing.T) {
 		}
 	}
 }
+
+func TestIsUnprocessable(t *testing.T) {
+	t.Parallel()
+	wrapped := fmt.Errorf("initiating: %w", &APIError{StatusCode: 422, Message: "Droplet is already powered off."})
+	if !IsUnprocessable(wrapped) || IsPendingEvent(wrapped) {
+		t.Errorf("a wrapped 422: IsUnprocessable %v, IsPendingEvent %v; want true, false", IsUnprocessable(wrapped), IsPendingEvent(wrapped))
+	}
+	pending := &APIError{StatusCode: 422, Message: "Droplet already has a pending event."}
+	if !IsUnprocessable(pending) || !IsPendingEvent(pending) {
+		t.Error("a pending event is a 422 of its own kind")
+	}
+	if IsUnprocessable(&APIError{StatusCode: 404}) || IsUnprocessable(errors.New("no response")) {
+		t.Error("a 404 or a non-API error taken for a 422")
+	}
+}

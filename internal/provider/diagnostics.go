@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
@@ -70,7 +69,6 @@ func initiateFailureSummary(err error) string {
 }
 
 func errorHint(ref actionRef, err error) string {
-	var apiErr *client.APIError
 	switch {
 	case errors.Is(err, client.ErrNoToken):
 		return ""
@@ -95,7 +93,7 @@ func errorHint(ref actionRef, err error) string {
 		return "The droplet kept another action in progress longer than the provider waited for it. Order actions on one droplet with depends_on."
 	case errors.As(err, new(*client.OffCheckError)):
 		return "No power_off was initiated: the shutdown completed, but whether the droplet turned off is unknown; check the droplet's status. A gradient_droplet_action resource is marked tainted, so its next apply runs the shutdown and the fallback again; if the droplet is off by now, run `terraform untaint` on it instead."
-	case errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnprocessableEntity:
+	case client.IsUnprocessable(err):
 		return "DigitalOcean refused the request as invalid and did not act on it: correct what its message names (an argument, or the droplet's state), then run again."
 	case client.IsNotFound(err) && ref.DropletID != 0 && ref.ActionID == 0:
 		return fmt.Sprintf("DigitalOcean has no droplet %d visible to this token: check droplet_id, and that the token belongs to the team that owns the droplet.", ref.DropletID)

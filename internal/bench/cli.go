@@ -265,19 +265,30 @@ func (ws *workspace) close() Usage {
 	return u
 }
 
+// applyContext checks that cfg names both binaries and bounds a run by cfg.Timeout (30
+// minutes unless set).
+func applyContext(ctx context.Context, cfg ApplyConfig) (context.Context, context.CancelFunc, error) {
+	if cfg.Terraform == "" || cfg.Provider == "" {
+		return nil, nil, errors.New("both the terraform and the provider binary are needed")
+	}
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	return ctx, cancel, nil
+}
+
 // RunApply starts a fake API and the provider in debug mode, points Terraform at the
 // running provider with TF_REATTACH_PROVIDERS (so that the whole apply runs in one
 // provider process the benchmark owns), and applies a configuration of cfg.Actions
 // reboots, one per droplet, or of one bulk action over cfg.Actions tagged droplets. The
 // provider keeps its per-minute ledger in a directory of its own.
 func RunApply(ctx context.Context, cfg ApplyConfig) (res ApplyResult, err error) {
-	if cfg.Terraform == "" || cfg.Provider == "" {
-		return res, errors.New("both the terraform and the provider binary are needed")
+	ctx, cancel, err := applyContext(ctx, cfg)
+	if err != nil {
+		return res, err
 	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = 30 * time.Minute
-	}
-	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 
 	srv, droplets := newApplyFake(cfg, cfg.Actions, cfg.BulkTag)

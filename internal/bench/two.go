@@ -2,7 +2,6 @@ package bench
 
 import (
 	"context"
-	"errors"
 	"os"
 	"sync"
 	"time"
@@ -32,13 +31,10 @@ type TwoResult struct {
 // processes, which share one per-minute ledger directory (as two applies of one user on
 // one machine do).
 func RunTwoApplies(ctx context.Context, cfg ApplyConfig) (res TwoResult, err error) {
-	if cfg.Terraform == "" || cfg.Provider == "" {
-		return res, errors.New("both the terraform and the provider binary are needed")
+	ctx, cancel, err := applyContext(ctx, cfg)
+	if err != nil {
+		return res, err
 	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = 30 * time.Minute
-	}
-	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
 
 	srv, droplets := newApplyFake(cfg, 2*cfg.Actions, "")

@@ -33,18 +33,8 @@ func TestAccInvalidProviderBlock(t *testing.T) {
 			t.Parallel()
 			api := newTestAPI(t)
 			d := api.AddDroplet(fakeapi.Droplet{})
-			cfg := fmt.Sprintf(`
-provider "gradient" {
-  access_token = %q
-  api_endpoint = %q
-  %s
-}
-
-resource "gradient_droplet_action" "r" {
-  droplet_id = %d
-  type       = "reboot"
-}
-`, testToken, api.URL(), tc.args, d.ID)
+			cfg := fmt.Sprintf("provider \"gradient\" {\n  access_token = %q\n  api_endpoint = %q\n  %s\n}\n", testToken, api.URL(), tc.args) +
+				faultRebootConfig(d.ID, "")
 			resource.Test(t, resource.TestCase{
 				ProtoV6ProviderFactories: testProviderFactories,
 				Steps:                    []resource.TestStep{{Config: cfg, ExpectError: regexp.MustCompile(tc.want)}},
@@ -63,12 +53,7 @@ func TestAccAPIEndpointEndingInV2(t *testing.T) {
 	t.Parallel()
 	api := newTestAPI(t)
 	d := api.AddDroplet(fakeapi.Droplet{})
-	cfg := strings.Replace(providerConfig(api), fmt.Sprintf("%q", api.URL()), fmt.Sprintf("%q", api.URL()+"/v2/"), 1) + fmt.Sprintf(`
-resource "gradient_droplet_action" "r" {
-  droplet_id = %d
-  type       = "reboot"
-}
-`, d.ID)
+	cfg := strings.Replace(providerConfig(api), fmt.Sprintf("%q", api.URL()), fmt.Sprintf("%q", api.URL()+"/v2/"), 1) + faultRebootConfig(d.ID, "")
 	if !strings.Contains(cfg, "/v2/\"") {
 		t.Fatal("the test's configuration does not end api_endpoint in /v2/")
 	}
@@ -103,24 +88,8 @@ func TestAccNonPositiveTimeoutsRefused(t *testing.T) {
 		want   string
 		action bool
 	}{
-		"resource zero": {fmt.Sprintf(`
-resource "gradient_droplet_action" "r" {
-  droplet_id = %d
-  type       = "reboot"
-  timeouts {
-    create = "0s"
-  }
-}
-`, d.ID), `timeouts.create`, false},
-		"resource negative": {fmt.Sprintf(`
-resource "gradient_droplet_action" "r" {
-  droplet_id = %d
-  type       = "reboot"
-  timeouts {
-    create = "-5m"
-  }
-}
-`, d.ID), `timeouts.create`, false},
+		"resource zero":     {faultRebootConfig(d.ID, "  timeouts {\n    create = \"0s\"\n  }\n"), `timeouts.create`, false},
+		"resource negative": {faultRebootConfig(d.ID, "  timeouts {\n    create = \"-5m\"\n  }\n"), `timeouts.create`, false},
 		"bulk zero": {`
 resource "gradient_droplet_bulk_action" "b" {
   tag_name = "web"

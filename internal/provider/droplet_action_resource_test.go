@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -545,12 +546,7 @@ func TestAccDropletAction_missingActionStaysInState(t *testing.T) {
 	t.Parallel()
 	api := newTestAPI(t)
 	d := api.AddDroplet(fakeapi.Droplet{})
-	cfg := providerConfig(api) + fmt.Sprintf(`
-resource "gradient_droplet_action" "r" {
-  droplet_id = %d
-  type       = "reboot"
-}
-`, d.ID)
+	cfg := providerConfig(api) + faultRebootConfig(d.ID, "")
 	const addr = "gradient_droplet_action.r"
 	var id string
 	resource.Test(t, resource.TestCase{
@@ -565,13 +561,11 @@ resource "gradient_droplet_action" "r" {
 			},
 			{
 				PreConfig: func() {
-					for _, path := range []string{fmt.Sprintf("/v2/droplets/%d/actions/%s", d.ID, id), "/v2/actions/" + id} {
-						api.InjectFault(fakeapi.Fault{
-							Method: "GET", PathPrefix: path, Times: 1,
-							Kind: fakeapi.FaultStatus, Status: 404,
-							Body: `{"id":"not_found","message":"The resource you were accessing could not be found."}`,
-						})
+					n, err := strconv.ParseInt(id, 10, 64)
+					if err != nil {
+						t.Fatal(err)
 					}
+					injectActionGone(api, d.ID, n)
 				},
 				RefreshState: true,
 				Check: resource.ComposeTestCheckFunc(

@@ -369,15 +369,7 @@ resource "gradient_droplet_bulk_action" "on" {
 					if err != nil {
 						t.Fatal(err)
 					}
-					// Gone from both paths: the droplet's and /v2/actions, which ReadAction
-					// asks after a 404 on the droplet's.
-					for _, path := range []string{fmt.Sprintf("/v2/droplets/%d/actions/%d", web[0].ID, ids[0]), fmt.Sprintf("/v2/actions/%d", ids[0])} {
-						api.InjectFault(fakeapi.Fault{
-							Method: "GET", PathPrefix: path, Times: 1,
-							Kind: fakeapi.FaultStatus, Status: 404,
-							Body: `{"id":"not_found","message":"The resource you were accessing could not be found."}`,
-						})
-					}
+					injectActionGone(api, web[0].ID, ids[0])
 				},
 				RefreshState: true,
 				Check: resource.ComposeTestCheckFunc(
@@ -553,4 +545,16 @@ resource "gradient_droplet_action" "one" {
 			},
 		}},
 	})
+}
+
+// injectActionGone makes the next read of an action answer 404 on both paths: the
+// droplet's and /v2/actions, which ReadAction asks after a 404 on the droplet's.
+func injectActionGone(api *fakeapi.Server, dropletID, actionID int64) {
+	for _, path := range []string{fmt.Sprintf("/v2/droplets/%d/actions/%d", dropletID, actionID), fmt.Sprintf("/v2/actions/%d", actionID)} {
+		api.InjectFault(fakeapi.Fault{
+			Method: "GET", PathPrefix: path, Times: 1,
+			Kind: fakeapi.FaultStatus, Status: 404,
+			Body: `{"id":"not_found","message":"The resource you were accessing could not be found."}`,
+		})
+	}
 }

@@ -124,12 +124,7 @@ func TestAccPendingEventWaitWithDropletScopesOnly(t *testing.T) {
 		o.DefaultDuration = 300 * time.Millisecond
 	})
 	d := api.AddDroplet(fakeapi.Droplet{})
-	cfg := providerConfig(api) + fmt.Sprintf(`
-resource "gradient_droplet_action" "r" {
-  droplet_id = %d
-  type       = "reboot"
-}
-`, d.ID)
+	cfg := providerConfig(api) + faultRebootConfig(d.ID, "")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{

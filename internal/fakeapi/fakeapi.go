@@ -304,7 +304,7 @@ func (s *Server) Close() {
 
 // AddDroplet stores d, filling blanks with defaults (ID from 1001 upwards,
 // name droplet-ID, status active, size s-1vcpu-1gb, region nyc3, image
-// ubuntu-24-04-x64). An existing droplet with the same ID is replaced; its
+// ubuntu-24-04-x64, the size's disk). An existing droplet with the same ID is replaced; its
 // actions are kept.
 func (s *Server) AddDroplet(d Droplet) Droplet {
 	s.mu.Lock()
@@ -331,6 +331,9 @@ func (s *Server) AddDroplet(d Droplet) Droplet {
 	}
 	if d.Image == "" {
 		d.Image = "ubuntu-24-04-x64"
+	}
+	if d.Disk == 0 {
+		d.Disk = diskFor(d.SizeSlug)
 	}
 	// Backups show up both as a flag and as a feature in the API; keep the two
 	// consistent whichever one the caller set.
@@ -545,6 +548,10 @@ func (s *Server) applyLocked(d *Droplet, rec *actionRec) {
 		d.Name = p.name
 	case client.ActionResize:
 		d.SizeSlug = p.size
+		if p.disk {
+			// A permanent disk resize never shrinks the disk.
+			d.Disk = max(d.Disk, diskFor(p.size))
+		}
 	case client.ActionEnableIPv6:
 		if !slices.Contains(d.Features, "ipv6") {
 			d.Features = append(d.Features, "ipv6")

@@ -34,8 +34,11 @@ type Droplet struct {
 	SizeSlug string
 	// Region is a region slug. Slugs outside Regions() are accepted, but then
 	// the region object is synthesized and resize cannot check sizes.
-	Region      string
-	Features    []string
+	Region   string
+	Features []string
+	// Disk is the disk size in GB; AddDroplet defaults it to what SizeSlug
+	// comes with. A resize with disk=true grows it to the new size's disk.
+	Disk        int
 	BackupIDs   []int64
 	SnapshotIDs []int64
 	// Image is a slug, or a decimal image ID after a restore or a numeric rebuild.
@@ -77,6 +80,21 @@ type Action struct {
 	// Body is the request body that initiated the action (nil for seeded
 	// history), so tests can see exactly which parameters a client sent.
 	Body json.RawMessage
+}
+
+// sizeDisks is the disk, in GB, that each size in Regions() comes with.
+var sizeDisks = map[string]int{
+	"s-1vcpu-512mb-10gb": 10, "s-1vcpu-1gb": 25, "s-1vcpu-2gb": 50, "s-2vcpu-2gb": 60,
+	"s-2vcpu-4gb": 80, "s-4vcpu-8gb": 160, "s-8vcpu-16gb": 320, "s-8vcpu-32gb": 640,
+	"c-2": 25, "c-4": 50, "g-2vcpu-8gb": 25, "m-2vcpu-16gb": 50, "gpu-h100x1-80gb": 720,
+}
+
+// diskFor is the disk of a size slug, 25 GB for a slug the fake does not know.
+func diskFor(size string) int {
+	if gb, ok := sizeDisks[size]; ok {
+		return gb
+	}
+	return 25
 }
 
 func clone(d Droplet) Droplet {
@@ -206,6 +224,7 @@ type dropletJSON struct {
 	Status           string      `json:"status"`
 	Locked           bool        `json:"locked"`
 	SizeSlug         string      `json:"size_slug"`
+	Disk             int         `json:"disk"`
 	Features         []string    `json:"features"`
 	BackupIDs        []int64     `json:"backup_ids"`
 	SnapshotIDs      []int64     `json:"snapshot_ids"`
@@ -231,6 +250,7 @@ func (d Droplet) toJSON(locked bool, now time.Time) dropletJSON {
 		Status:      d.Status,
 		Locked:      locked,
 		SizeSlug:    d.SizeSlug,
+		Disk:        d.Disk,
 		Features:    orEmpty(d.Features),
 		BackupIDs:   orEmpty(d.BackupIDs),
 		SnapshotIDs: orEmpty(d.SnapshotIDs),

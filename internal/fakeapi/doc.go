@@ -10,6 +10,7 @@
 //	GET  /v2/actions/{id}                      any action
 //	GET  /v2/droplets/{id}/actions/{action_id} 404 unless the action is that droplet's
 //	GET  /v2/droplets/{id}/actions             newest first, paginated
+//	GET  /v2/droplets/{id}/snapshots           {"snapshots": [...]}, oldest first, paginated
 //	GET  /v2/droplets/{id}                     {"droplet": ...}
 //	GET  /v2/droplets[?tag_name=T]             {"droplets": [...]}, by ID, paginated
 //	GET  /v2/droplets/{id}/backups/policy      {"policy": ...}, to observe policy changes
@@ -23,7 +24,8 @@
 // charged to any rate-limit window), rate limiting (429, not charged either,
 // so that a client which waits as told gets through), 403 forbidden when a
 // custom-scoped token (Options.Scopes) lacks a scope the request needs (any
-// /v2/actions path, the list included, needs actions:read), 404 for an unknown
+// /v2/actions path, the list included, needs actions:read; reading a droplet,
+// its actions or its snapshots needs droplet:read), 404 for an unknown
 // droplet, 400 bad_request for a body that is not a JSON object, 422 for a
 // body that breaks the type's contract, 422 "Droplet already has a pending
 // event." when the droplet has an action in progress, and finally 422 for
@@ -75,17 +77,44 @@
 //	power_off, shutdown        status off (shutdown not if IgnoreShutdown)
 //	power_on, reboot, power_cycle status active
 //	rename                     name
-//	resize                     size_slug (the droplet stays off)
+//	resize                     size_slug (the droplet stays off); with disk, disk grows to the size's
 //	enable_ipv6                features += ipv6
 //	enable_backups             features += backups, policy (given, else kept, else daily at 0)
 //	disable_backups            features -= backups, policy removed
 //	change_backup_policy       policy
-//	snapshot                   a new image ID appended to snapshot_ids
+//	snapshot                   a new image ID appended to snapshot_ids, and its snapshot record
 //	rebuild, restore           image, and status active (the droplet boots the new disk)
 //	change_kernel              kernel
 //	password_reset             nothing observable
 //
 // Droplet JSON carries "locked": true while an action is in progress.
+//
+// # Snapshots
+//
+// A completed snapshot action, single or by tag, leaves one snapshot per
+// droplet it ran on (an errored one leaves none, and nothing shows while it
+// is in progress). Its record, listed by GET /v2/droplets/{id}/snapshots as
+// the API's documented example shows one, is:
+//
+//	id              a new image ID (the counter behind snapshot_ids), a JSON integer
+//	name            the requested name, else the API's "<droplet name>-<unix millis>"
+//	                of the action's started_at
+//	created_at      the action's started_at, truncated to the second (RFC 3339, UTC)
+//	regions         [the droplet's region slug]
+//	min_disk_size   the droplet's disk (GB)
+//	size_gigabytes  disk × 0.0936, rounded down to the hundredth (the example's 2.34 for 25)
+//	type            "snapshot"
+//
+// created_at is taken from the start of the action because the API's own
+// example stamps the unnamed snapshot's name 1.8 s before its created_at,
+// which suggests both are set as the action is taken up rather than when it
+// ends. It lies within the run at whole-second precision, so a client
+// matching snapshots to actions must accept a created_at equal to
+// started_at's second. The id is
+// an integer as in that example, although the /v2/snapshots model declares
+// it a string: clients should accept both. AddSnapshot arranges history
+// directly, and AddDroplet makes up a record for every snapshot ID it is
+// given, so snapshot_ids and the list always agree.
 //
 // # Initiating by tag
 //
@@ -107,7 +136,10 @@
 // ID, so that the most recent actions are on the last pages. Clients must not
 // depend on any order: to find a recent action they must page through the
 // whole list, or better read it by ID. A droplet's own list,
-// GET /v2/droplets/{id}/actions, is newest first.
+// GET /v2/droplets/{id}/actions, is newest first. A droplet's snapshots,
+// GET /v2/droplets/{id}/snapshots, are again in no documented order, and the
+// fake again takes the less favourable reading: oldest first (by created_at,
+// then ID), the newest on the last page.
 //
 // per_page defaults to 20; values above 200 are clamped to 200 rather than
 // refused, as lenient clients may ask for more. page or per_page that are not

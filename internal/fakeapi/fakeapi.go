@@ -84,8 +84,9 @@ type Server struct {
 	durations     map[client.ActionType]time.Duration
 	droplets      map[int64]*Droplet
 	actions       map[int64]*actionRec
-	byDroplet     map[int64][]int64 // action IDs in creation order
-	pending       map[int64]bool    // in-progress action IDs
+	byDroplet     map[int64][]int64    // action IDs in creation order
+	snapshots     map[int64][]Snapshot // per droplet; listed sorted
+	pending       map[int64]bool       // in-progress action IDs
 	outcomes      map[outcomeKey]bool
 	ignoreShut    map[int64]bool
 	nextDropletID int64
@@ -257,6 +258,7 @@ func newServer(opts Options) (*Server, error) {
 		droplets:      map[int64]*Droplet{},
 		actions:       map[int64]*actionRec{},
 		byDroplet:     map[int64][]int64{},
+		snapshots:     map[int64][]Snapshot{},
 		pending:       map[int64]bool{},
 		outcomes:      map[outcomeKey]bool{},
 		ignoreShut:    map[int64]bool{},
@@ -304,8 +306,11 @@ func (s *Server) Close() {
 
 // AddDroplet stores d, filling blanks with defaults (ID from 1001 upwards,
 // name droplet-ID, status active, size s-1vcpu-1gb, region nyc3, image
-// ubuntu-24-04-x64, the size's disk). An existing droplet with the same ID is replaced; its
-// actions are kept.
+// ubuntu-24-04-x64, the size's disk). An existing droplet with the same ID is
+// replaced; its actions are kept, and so are the records of the snapshots
+// still in SnapshotIDs. A snapshot ID without a record gets one, as if the
+// snapshot had been taken without a name: they are spaced a minute apart,
+// in the order given, ending a minute ago.
 func (s *Server) AddDroplet(d Droplet) Droplet {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -349,7 +354,95 @@ func (s *Server) AddDroplet(d Droplet) Droplet {
 		}
 	}
 	s.droplets[d.ID] = &d
+	s.syncSnapshotsLocked(&d)
 	return clone(d)
+}
+
+// syncSnapshotsLocked makes the droplet's snapshot records match its
+// SnapshotIDs, so that snapshot_ids and the snapshot list never disagree.
+func (s *Server) syncSnapshotsLocked(d *Droplet) {
+	old := s.snapshots[d.ID]
+	recs := make([]Snapshot, 0, len(d.SnapshotIDs))
+	now := s.now()
+	for i, id := range d.SnapshotIDs {
+		if slices.ContainsFunc(recs, func(sn Snapshot) bool { return sn.ID == id }) {
+			continue // listed twice
+		}
+		if j := slices.IndexFunc(old, func(sn Snapshot) bool { return sn.ID == id }); j >= 0 {
+			recs = append(recs, old[j])
+			continue
+		}
+		at := now.Add(-time.Duration(len(d.SnapshotIDs)-i) * time.Minute)
+		recs = append(recs, s.snapshotLocked(d, id, "", at))
+	}
+	s.snapshots[d.ID] = recs
+}
+
+// snapshotLocked makes the record of a snapshot of d asked for at the given
+// time, without storing it. An empty name becomes the API's own.
+func (s *Server) snapshotLocked(d *Droplet, id int64, name string, at time.Time) Snapshot {
+	if name == "" {
+		name = snapshotName(d.Name, at)
+	}
+	return Snapshot{
+		ID: id, Name: name, CreatedAt: at.UTC().Truncate(time.Second),
+		Regions: []string{d.Region}, MinDiskSize: d.Disk, SizeGigabytes: snapshotGigabytes(d.Disk),
+	}
+}
+
+// addSnapshotLocked stores a snapshot of d under a new image ID, both as a
+// record and in SnapshotIDs.
+func (s *Server) addSnapshotLocked(d *Droplet, name string, at time.Time) Snapshot {
+	sn := s.snapshotLocked(d, s.nextImageID, name, at)
+	s.nextImageID++
+	d.SnapshotIDs = append(d.SnapshotIDs, sn.ID)
+	s.snapshots[d.ID] = append(s.snapshots[d.ID], sn)
+	return sn
+}
+
+// AddSnapshot stores a snapshot of a droplet as a snapshot action would
+// have made it, so that tests can arrange a droplet's snapshot history (many
+// snapshots, or ones at chosen times): a new image ID, added to SnapshotIDs,
+// created at createdAt truncated to the second (now when zero), named name
+// or, when that is empty, by the API's rule from createdAt, in the droplet's
+// region, with its disk. It reports false for an unknown droplet.
+func (s *Server) AddSnapshot(dropletID int64, name string, createdAt time.Time) (Snapshot, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, ok := s.droplets[dropletID]
+	if !ok {
+		return Snapshot{}, false
+	}
+	if createdAt.IsZero() {
+		createdAt = s.now()
+	}
+	return cloneSnapshot(s.addSnapshotLocked(d, name, createdAt)), true
+}
+
+// Snapshots returns a droplet's snapshots as the API lists them, oldest
+// first, after applying every action that is due.
+func (s *Server) Snapshots(dropletID int64) []Snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advanceLocked()
+	out := s.sortedSnapshotsLocked(dropletID)
+	for i := range out {
+		out[i] = cloneSnapshot(out[i])
+	}
+	return out
+}
+
+// sortedSnapshotsLocked is a droplet's snapshots oldest first, by creation
+// time and then image ID, in a new slice.
+func (s *Server) sortedSnapshotsLocked(dropletID int64) []Snapshot {
+	out := slices.Clone(s.snapshots[dropletID])
+	slices.SortStableFunc(out, func(a, b Snapshot) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return out
 }
 
 // Droplet returns the current state of a droplet, after applying every
@@ -576,8 +669,10 @@ func (s *Server) applyLocked(d *Droplet, rec *actionRec) {
 		pol := *p.policy
 		d.BackupPolicy = &pol
 	case client.ActionSnapshot:
-		d.SnapshotIDs = append(d.SnapshotIDs, s.nextImageID)
-		s.nextImageID++
+		// Created, and named when no name was given, as of the action's start
+		// (see doc.go): the API's own example stamps the name 1.8 s before the
+		// created_at, so neither looks like the moment the action ended.
+		s.addSnapshotLocked(d, p.name, rec.a.StartedAt)
 	case client.ActionRebuild, client.ActionRestore:
 		// Both boot the droplet from the new disk, as the real API does.
 		d.Image = p.image

@@ -380,6 +380,11 @@ func (s *Server) routeLocked(r *http.Request, body []byte, rid string) response 
 			return notFound
 		}
 		resp = jsonResponse(http.StatusOK, map[string]any{"action": rec.a.toJSON()})
+	case len(seg) == 4 && seg[3] == "snapshots":
+		if resp, ok := allow(http.MethodGet); !ok {
+			return resp
+		}
+		resp = s.listSnapshotsLocked(r, did, rid)
 	case len(seg) == 5 && seg[3] == "backups" && seg[4] == "policy":
 		if resp, ok := allow(http.MethodGet); !ok {
 			return resp
@@ -577,6 +582,18 @@ func (s *Server) listAllActionsLocked(r *http.Request, rid string) response {
 	ids := slices.Sorted(maps.Keys(s.actions))
 	return pagedResponse(r, rid, "actions", len(ids), nil, func(i int) any {
 		return s.actions[ids[i]].a.toJSON()
+	})
+}
+
+// listSnapshotsLocked answers GET /v2/droplets/{id}/snapshots, oldest first
+// (by created_at, then image ID). DigitalOcean documents no order for this
+// list; the fake takes the less favourable reading for a client that wants
+// the newest snapshot, which puts it on the last page, so that clients page
+// through the whole list instead of trusting the first entry.
+func (s *Server) listSnapshotsLocked(r *http.Request, did int64, rid string) response {
+	snaps := s.sortedSnapshotsLocked(did)
+	return pagedResponse(r, rid, "snapshots", len(snaps), nil, func(i int) any {
+		return snaps[i].toJSON()
 	})
 }
 

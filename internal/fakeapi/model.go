@@ -38,8 +38,10 @@ type Droplet struct {
 	Features []string
 	// Disk is the disk size in GB; AddDroplet defaults it to what SizeSlug
 	// comes with. A resize with disk=true grows it to the new size's disk.
-	Disk        int
-	BackupIDs   []int64
+	Disk      int
+	BackupIDs []int64
+	// SnapshotIDs are the droplet's snapshots; each has a Snapshot record,
+	// which AddDroplet makes up for IDs given without one.
 	SnapshotIDs []int64
 	// Image is a slug, or a decimal image ID after a restore or a numeric rebuild.
 	Image string
@@ -80,6 +82,60 @@ type Action struct {
 	// Body is the request body that initiated the action (nil for seeded
 	// history), so tests can see exactly which parameters a client sent.
 	Body json.RawMessage
+}
+
+// Snapshot is the fake's record of one droplet snapshot, as
+// GET /v2/droplets/{id}/snapshots shows it.
+type Snapshot struct {
+	ID int64
+	// Name is the requested name, or the API's own "<droplet name>-<unix
+	// millis>" when none was given.
+	Name string
+	// CreatedAt is whole seconds, UTC.
+	CreatedAt     time.Time
+	Regions       []string
+	MinDiskSize   int // GB, the droplet's disk when the snapshot was taken
+	SizeGigabytes float64
+}
+
+func cloneSnapshot(sn Snapshot) Snapshot {
+	sn.Regions = slices.Clone(sn.Regions)
+	return sn
+}
+
+// snapshotName is the name the API gives a snapshot taken without one: the
+// droplet's name and the unix milliseconds of when it was asked for.
+func snapshotName(droplet string, at time.Time) string {
+	return droplet + "-" + strconv.FormatInt(at.UnixMilli(), 10)
+}
+
+// snapshotGigabytes is the billable size the fake reports for a snapshot of a
+// disk of diskGB: the ratio of the API's own example (2.34 for 25), rounded
+// down to the hundredth.
+func snapshotGigabytes(diskGB int) float64 {
+	return float64(diskGB*936/100) / 100
+}
+
+type snapshotJSON struct {
+	ID            int64    `json:"id"`
+	Name          string   `json:"name"`
+	CreatedAt     string   `json:"created_at"`
+	Regions       []string `json:"regions"`
+	MinDiskSize   int      `json:"min_disk_size"`
+	SizeGigabytes float64  `json:"size_gigabytes"`
+	Type          string   `json:"type"`
+}
+
+func (sn Snapshot) toJSON() snapshotJSON {
+	return snapshotJSON{
+		ID:            sn.ID,
+		Name:          sn.Name,
+		CreatedAt:     sn.CreatedAt.UTC().Format(timeLayout),
+		Regions:       orEmpty(sn.Regions),
+		MinDiskSize:   sn.MinDiskSize,
+		SizeGigabytes: sn.SizeGigabytes,
+		Type:          "snapshot",
+	}
 }
 
 // sizeDisks is the disk, in GB, that each size in Regions() comes with.

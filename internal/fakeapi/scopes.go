@@ -9,8 +9,9 @@ import (
 )
 
 // missingScope returns a scope the request needs and a custom-scoped token lacks, or "".
-// Reading /v2/actions needs actions:read, reading a droplet or its actions droplet:read,
-// and initiating droplet:update plus whatever the action type adds (resize needs
+// Reading /v2/actions needs actions:read; reading a droplet, its actions or its snapshots
+// droplet:read (as DigitalOcean's spec says for GET /v2/droplets/{id}/snapshots); and
+// initiating droplet:update plus whatever the action type adds (resize needs
 // droplet:create, for one).
 func (s *Server) missingScope(r *http.Request, body []byte) string {
 	if s.opts.Scopes == nil {

@@ -13,6 +13,14 @@ import (
 	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
 )
 
+// defaultCreateTimeout bounds the wait of every entry point that runs an action
+// (timeouts.create, timeouts.invoke): long enough for a snapshot or a disk resize of a
+// large droplet.
+const (
+	defaultCreateTimeout     = 60 * time.Minute
+	defaultCreateTimeoutText = "60m"
+)
+
 // actionState is what the API reports of an action, shared by the resource, the data
 // sources and the list resource.
 type actionState struct {
@@ -98,4 +106,24 @@ func validateTimeout(block string, d time.Duration, parse diag.Diagnostics, diag
 	}
 	diags.AddAttributeError(path.Root("timeouts").AtName(block), "Invalid timeout",
 		fmt.Sprintf("timeouts.%s must be a positive duration, such as \"30m\" (the default is %s), got %s.", block, defaultCreateTimeoutText, d))
+}
+
+// actionFilter selects actions by type and status; empty fields match anything.
+type actionFilter struct {
+	Type, Status string
+}
+
+func (f actionFilter) matches(a *client.Action) bool {
+	return (f.Type == "" || string(a.Type) == f.Type) && (f.Status == "" || string(a.Status) == f.Status)
+}
+
+func (f actionFilter) String() string {
+	t, s := f.Type, f.Status
+	if t == "" {
+		t = "any"
+	}
+	if s == "" {
+		s = "any"
+	}
+	return fmt.Sprintf("type %s and status %s", t, s)
 }

@@ -1,10 +1,14 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 
 	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
 )
@@ -111,4 +115,176 @@ func errorHint(ref actionRef, err error) string {
 // goesOnHint says what to do about an action that was started but not waited out.
 func goesOnHint(actionID int64) string {
 	return fmt.Sprintf("The action goes on at DigitalOcean: the provider only stopped waiting for it. Its ID (%d) is in the state and Terraform marks the resource tainted, so the next apply would start a new action. To adopt the running one instead, run `terraform untaint` on the resource: the next refresh reads its final status.", actionID)
+}
+
+// diagnostics turns a run's outcome into diagnostics: nothing when it succeeded, else one
+// error that names what was started, on which droplets, and what to do next. It is the
+// only place that does, whichever entry point ran the action.
+func (o *runOutcome) diagnostics() diag.Diagnostics {
+	var diags diag.Diagnostics
+	if o.ok() {
+		return diags
+	}
+	if o.spec.Tag != "" {
+		o.tagDiagnostics(&diags)
+		return diags
+	}
+	ref := actionRef{Type: string(o.spec.Request.Type), DropletID: o.spec.DropletID}
+	if len(o.Actions) > 0 {
+		ref.ActionID = o.Actions[0].ID
+	}
+	switch o.Failed {
+	case stageStart:
+		if errors.As(o.Err, new(*errArchived)) {
+			diags.AddAttributeError(path.Root("droplet_id"), "Droplet is archived", o.Err.Error()+".")
+			return diags
+		}
+		diags.AddError("Droplet action not started", errorDetail(ref, o.Err))
+	case stageInitiate:
+		diags.AddError(initiateFailureSummary(o.Err), errorDetail(ref, o.Err))
+	case stageWait:
+		diags.AddError(waitFailureSummary(o.WaitErrs[0]), errorDetail(ref, o.WaitErrs[0]))
+	case stageFallback:
+		diags.AddError(fallbackSummary(o.Err), errorDetail(fallbackRef(ref, o.PowerOff, o.Err), o.Err))
+	}
+	return diags
+}
+
+func (o *runOutcome) tagDiagnostics(diags *diag.Diagnostics) {
+	tag, typ := o.spec.Tag, string(o.spec.Request.Type)
+	switch {
+	case errors.Is(o.Err, errNoTaggedDroplets):
+		diags.AddAttributeError(path.Root("tag_name"), "Droplet bulk action not started", noTaggedDropletsDetail(tag, typ))
+	case errors.Is(o.Err, errNoActionsStarted):
+		diags.AddAttributeError(path.Root("tag_name"), "No droplet carries the tag",
+			fmt.Sprintf("DigitalOcean started no %s action: no droplet carries the tag %q.", typ, tag))
+	case o.Failed == stageInitiate && len(o.Actions) > 0:
+		diags.AddError("Droplet bulk action started on only some droplets", partialInitiateDetail(tag, typ, o.Actions, o.Err))
+	case o.Failed == stageStart, o.Failed == stageInitiate:
+		diags.AddError("Droplet bulk action not started", bulkInitiateDetail(tag, typ, o.Err))
+	case o.Failed == stageWait:
+		summary, detail := bulkOutcome(tag, typ, o.Actions, o.WaitErrs, o.spec.KeepsIDs)
+		diags.AddError(summary, detail)
+	}
+}
+
+// noTaggedDropletsDetail says that nothing was sent for a tag no droplet carries.
+func noTaggedDropletsDetail(tag, typ string) string {
+	return fmt.Sprintf("Tag:  %s\nType: %s\n\nNo droplet carries the tag %q, or the tag does not exist (the provider lists the tag's droplets first): nothing was started, and no request to start an action was sent.", tag, typ, tag)
+}
+
+// bulkInitiateDetail explains why the by-tag call failed. The call is all or nothing, so
+// in every case no action was started.
+func bulkInitiateDetail(tag, typ string, err error) string {
+	switch {
+	case client.IsNotFound(err):
+		return fmt.Sprintf("Tag:  %s\nType: %s\n\n%s\n\nNo droplet carries the tag %q, or the tag does not exist: nothing was started.", tag, typ, err, tag)
+	case client.IsPendingEvent(err):
+		return fmt.Sprintf("Tag:  %s\nType: %s\n\n%s\n\nAt least one droplet carrying the tag has an action in progress, and DigitalOcean starts a bulk action only when none has: nothing was started. "+
+			"Another tool, or a droplet tagged while this apply ran, may have started one. Run again once it has finished.", tag, typ, err)
+	}
+	return errorDetail(actionRef{Type: typ, Tag: tag}, err)
+}
+
+// partialInitiateDetail explains a by-tag run that started droplets one by one (some were
+// already in the requested state) and was refused partway.
+func partialInitiateDetail(tag, typ string, started []client.Action, err error) string {
+	lines := make([]string, len(started))
+	for i, a := range started {
+		lines[i] = fmt.Sprintf("  action %d on droplet %d", a.ID, a.ResourceID)
+	}
+	var one *dropletInitiateError
+	ref := actionRef{Type: typ, Tag: tag}
+	if errors.As(err, &one) {
+		ref.DropletID = one.DropletID
+		err = one.Err
+	}
+	return fmt.Sprintf("Started (%d), not waited for; they go on at DigitalOcean:\n%s\n\nThen refused:\n%s",
+		len(started), strings.Join(lines, "\n"), errorDetail(ref, err))
+}
+
+func waitFailureSummary(err error) string {
+	var failed *client.ActionFailedError
+	switch {
+	case errors.As(err, &failed):
+		return "Droplet action failed"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "Timed out waiting for droplet action"
+	case errors.Is(err, context.Canceled):
+		return "Stopped waiting for droplet action"
+	}
+	return "Could not read droplet action status"
+}
+
+// bulkOutcome sorts the actions by how their waits ended and builds one diagnostic that
+// names every action and droplet by outcome. keepsIDs says the IDs are in a resource's
+// state, which is then tainted.
+func bulkOutcome(tag, typ string, acts []client.Action, errs []error, keepsIDs bool) (summary, detail string) {
+	var completed, errored, running, unread []string
+	var stopped error
+	for i := range acts {
+		a, err := &acts[i], errs[i]
+		line := fmt.Sprintf("  action %d on droplet %d", a.ID, a.ResourceID)
+		var fail *client.ActionFailedError
+		switch {
+		case err == nil:
+			completed = append(completed, line)
+		case errors.As(err, &fail):
+			errored = append(errored, line)
+		case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+			running = append(running, line)
+			stopped = cmp.Or(stopped, err)
+		default:
+			unread = append(unread, line+": "+err.Error())
+		}
+	}
+
+	switch {
+	case len(errored) > 0:
+		summary = "Droplet bulk action failed"
+	case errors.Is(stopped, context.DeadlineExceeded):
+		summary = "Timed out waiting for droplet bulk action"
+	case stopped != nil:
+		summary = "Stopped waiting for droplet bulk action"
+	default:
+		summary = "Could not read droplet action status"
+	}
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "Tag:  %s\nType: %s\n", tag, typ)
+	group := func(title string, lines []string) {
+		if len(lines) > 0 {
+			fmt.Fprintf(&b, "\n%s (%d of %d):\n%s\n", title, len(lines), len(acts), strings.Join(lines, "\n"))
+		}
+	}
+	group("Errored", errored)
+	group("Still in progress when the provider stopped waiting", running)
+	group("Status unknown, reading it failed", unread)
+	group("Completed", completed)
+	b.WriteString("\n")
+
+	if keepsIDs {
+		b.WriteString("Every action ID is in the state and Terraform marks the resource tainted, so the next apply runs the action again on every droplet carrying the tag")
+		if len(completed) > 0 {
+			b.WriteString(", including those where it completed")
+		}
+		b.WriteString(". ")
+	}
+	if len(errored) > 0 {
+		b.WriteString("To retry only the droplets where it errored, run gradient_droplet_action on them instead. ")
+	}
+	if len(running)+len(unread) > 0 {
+		b.WriteString("The actions not known to have finished go on at DigitalOcean: the provider only stopped waiting for them. ")
+		if keepsIDs {
+			b.WriteString("To adopt them instead of starting new ones, run `terraform untaint` on the resource: the next refresh reads their final status. ")
+		}
+	}
+	if errors.Is(stopped, context.DeadlineExceeded) {
+		block := "invoke"
+		if keepsIDs {
+			block = "create"
+		}
+		b.WriteString("Raise timeouts." + block + " to wait longer.")
+	}
+	return summary, strings.TrimSpace(b.String())
 }

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -187,68 +186,60 @@ func (a *DropletActionAction) Invoke(ctx context.Context, req action.InvokeReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if !cfg.TagName.IsNull() {
-		a.invokeByTag(ctx, cfg.TagName.ValueString(), areq, p, resp)
-		return
-	}
-
-	ref := actionRef{Type: string(typ), DropletID: cfg.DropletID.ValueInt64()}
-	unlock, err := a.client.LockDroplet(ctx, ref.DropletID)
-	if err != nil {
-		resp.Diagnostics.AddError("Droplet action not started", errorDetail(ref, err))
-		return
-	}
-	defer unlock()
-	act, _, err := a.client.Initiate(ctx, ref.DropletID, areq)
-	if err != nil {
-		resp.Diagnostics.AddError(initiateFailureSummary(err), errorDetail(ref, err))
-		return
-	}
-	ref.ActionID = act.ID
-	p.say("%s initiated on droplet %d: action %d", typ, ref.DropletID, act.ID)
-	start := time.Now()
-	if _, err := a.client.WaitForDropletAction(ctx, ref.DropletID, act.ID, stillRunning(p, act, start)); err != nil {
-		resp.Diagnostics.AddError(waitFailureSummary(err), errorDetail(ref, err))
-		return
-	}
-	p.say("%s on droplet %d completed in %s (action %d)", typ, ref.DropletID, seconds(time.Since(start)), act.ID)
-
 	grace, _ := parsePowerOffAfter(cfg.PowerOffAfter)
-	if typ != client.ActionShutdown || grace == 0 {
-		return
+	spec := runSpec{DropletID: cfg.DropletID.ValueInt64(), Tag: cfg.TagName.ValueString(), Request: areq, PowerOffAfter: grace, SkipDone: true}
+	where := fmt.Sprintf("droplet %d", spec.DropletID)
+	if spec.Tag != "" {
+		where = fmt.Sprintf("droplets tagged %q", spec.Tag)
 	}
-	pa, err := a.client.EnsureOff(ctx, ref.DropletID, grace, func(pa *client.Action) {
-		p.say("droplet %d still on %s after the shutdown: power_off initiated, action %d", ref.DropletID, grace, pa.ID)
+
+	var start time.Time
+	var started []client.Action
+	o := run(ctx, a.client, spec, runHooks{
+		Initiated: func(acts []client.Action) {
+			start, started = time.Now(), acts
+			if spec.Tag == "" {
+				p.say("%s initiated on droplet %d: action %d", typ, spec.DropletID, acts[0].ID)
+				return
+			}
+			p.say("%s initiated on %d %s: actions %s", typ, len(acts), where, joinActionIDs(acts, ", "))
+		},
+		Read: stillRunning(p, &start, func() int { return len(started) }),
+		PowerOffInitiated: func(pa *client.Action) {
+			p.say("droplet %d still on %s after the shutdown: power_off initiated, action %d", spec.DropletID, grace, pa.ID)
+		},
+		Skipped: func(d client.Droplet) {
+			p.say("droplet %d is already %s: no %s sent", d.ID, d.Status, typ)
+		},
 	})
-	if err != nil {
-		resp.Diagnostics.AddError(fallbackSummary(err), errorDetail(fallbackRef(ref, pa, err), err))
+	resp.Diagnostics.Append(o.diagnostics()...)
+	if !o.ok() || len(o.Actions) == 0 {
 		return
 	}
-	if pa != nil {
-		p.say("droplet %d powered off by the fallback (action %d)", ref.DropletID, pa.ID)
+	switch {
+	case spec.Tag != "":
+		p.say("%s completed on %d %s in %s", typ, len(o.Actions), where, seconds(time.Since(start)))
+	default:
+		p.say("%s on droplet %d completed in %s (action %d)", typ, spec.DropletID, seconds(time.Since(start)), o.Actions[0].ID)
+	}
+	if o.PowerOff != nil {
+		p.say("droplet %d powered off by the fallback (action %d)", spec.DropletID, o.PowerOff.ID)
 	}
 }
 
-// stillRunning reports a long wait every progressEvery.
-func stillRunning(p *progress, act *client.Action, start time.Time) func(*client.Action) {
-	next := start.Add(progressEvery)
-	return func(cur *client.Action) {
-		if cur.Status == client.StatusInProgress && time.Now().After(next) {
-			p.say("%s on droplet %d still in progress after %s (action %d)", act.Type, act.ResourceID, seconds(time.Since(start)), act.ID)
-			next = time.Now().Add(progressEvery)
-		}
-	}
-}
-
-// bulkStillRunning reports, every progressEvery, how many of a bulk action's actions are
-// still in progress. It is called from several waits at once.
-func bulkStillRunning(p *progress, total int, start time.Time) func(*client.Action) {
+// stillRunning reports, every progressEvery, how many actions are still in progress: the
+// one of a single droplet, or how many of a tag's (total of them). It is called from
+// several waits at once; *start is set when the actions are initiated, before any read.
+func stillRunning(p *progress, start *time.Time, total func() int) func(*client.Action) {
 	var mu sync.Mutex
-	running := make(map[int64]bool, total)
-	next := start.Add(progressEvery)
+	running := make(map[int64]bool)
+	var next time.Time
 	return func(cur *client.Action) {
 		mu.Lock()
 		defer mu.Unlock()
+		if next.IsZero() {
+			next = start.Add(progressEvery)
+		}
 		running[cur.ID] = cur.Status == client.StatusInProgress
 		if time.Now().Before(next) {
 			return
@@ -260,52 +251,20 @@ func bulkStillRunning(p *progress, total int, start time.Time) func(*client.Acti
 			}
 		}
 		// Actions not read yet are still running as far as anyone knows.
-		n += total - len(running)
-		if n > 0 {
-			p.say("%d of %d %s actions still in progress after %s", n, total, cur.Type, seconds(time.Since(start)))
-			next = time.Now().Add(progressEvery)
+		all := total()
+		n += all - len(running)
+		switch {
+		case n <= 0:
+			return
+		case all == 1:
+			p.say("%s on droplet %d still in progress after %s (action %d)", cur.Type, cur.ResourceID, seconds(time.Since(*start)), cur.ID)
+		default:
+			p.say("%d of %d %s actions still in progress after %s", n, all, cur.Type, seconds(time.Since(*start)))
 		}
+		next = time.Now().Add(progressEvery)
 	}
 }
 
 func seconds(d time.Duration) string {
 	return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + " s"
-}
-
-func (a *DropletActionAction) invokeByTag(ctx context.Context, tag string, areq client.ActionRequest, p *progress, resp *action.InvokeResponse) {
-	ref := actionRef{Type: string(areq.Type), Tag: tag}
-	unlock, err := lockTagged(ctx, a.client, tag)
-	if errors.Is(err, errNoTaggedDroplets) {
-		resp.Diagnostics.AddAttributeError(path.Root("tag_name"), "Bulk droplet action not started", noTaggedDropletsDetail(tag, string(areq.Type)))
-		return
-	}
-	if err != nil {
-		resp.Diagnostics.AddError("Bulk droplet action not started", errorDetail(ref, err))
-		return
-	}
-	defer unlock()
-	acts, _, err := a.client.InitiateByTag(ctx, tag, areq)
-	if err != nil {
-		resp.Diagnostics.AddError("Bulk droplet action not started", errorDetail(ref, err))
-		return
-	}
-	ids := make([]string, len(acts))
-	for i, act := range acts {
-		ids[i] = strconv.FormatInt(act.ID, 10)
-	}
-	p.say("%s initiated on %d droplets tagged %q: actions %s", areq.Type, len(acts), tag, strings.Join(ids, ", "))
-	start := time.Now()
-	errs := a.client.WaitForActions(ctx, acts, maxConcurrentBulkWaits, bulkStillRunning(p, len(acts), start))
-	var failed []string
-	for i, err := range errs {
-		if err != nil {
-			failed = append(failed, fmt.Sprintf("action %d on droplet %d: %v", acts[i].ID, acts[i].ResourceID, err))
-		}
-	}
-	if len(failed) > 0 {
-		resp.Diagnostics.AddError("Bulk droplet action failed",
-			fmt.Sprintf("%d of %d actions of type %s for tag %q did not complete:\n  %s", len(failed), len(acts), areq.Type, tag, strings.Join(failed, "\n  ")))
-		return
-	}
-	p.say("%s completed on %d droplets tagged %q in %s", areq.Type, len(acts), tag, seconds(time.Since(start)))
 }

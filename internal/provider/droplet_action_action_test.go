@@ -124,7 +124,7 @@ func TestAccDropletActionAction_byTag(t *testing.T) {
 		TerraformVersionChecks:   actionsNeedTerraform,
 		Steps: []resource.TestStep{{
 			Config:      providerConfig(api) + triggeredAction("v1", act),
-			ExpectError: regexp.MustCompile(fmt.Sprintf(`(?s)Bulk droplet action failed.*1 of 3 actions.*on droplet %d: `, web[1].ID)),
+			ExpectError: regexp.MustCompile(fmt.Sprintf(`(?s)Droplet bulk action failed.*Errored \(1 of 3\):\s+action \d+ on droplet %d\b`, web[1].ID)),
 		}},
 		CheckDestroy: func(*terraform.State) error {
 			st := api.Stats()
@@ -156,7 +156,7 @@ func TestAccDropletActionAction_byTagNoDroplets(t *testing.T) {
 		TerraformVersionChecks:   actionsNeedTerraform,
 		Steps: []resource.TestStep{{
 			Config:      providerConfig(api) + triggeredAction("v1", "tag_name = \"nobody\"\n    type = \"power_cycle\""),
-			ExpectError: regexp.MustCompile(`(?s)Bulk droplet action not started.*No\s+droplet\s+carries\s+the\s+tag\s+"nobody".*nothing\s+was\s+started`),
+			ExpectError: regexp.MustCompile(`(?s)Droplet bulk action not started.*No\s+droplet\s+carries\s+the\s+tag\s+"nobody".*nothing\s+was\s+started`),
 		}},
 	})
 	if st := api.Stats(); st.ByMethod["POST"] != 0 {

@@ -139,23 +139,3 @@ func (d *DropletActionDataSource) Read(ctx context.Context, req datasource.ReadR
 	state.actionState = s
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
-
-// actionFilter selects actions by type and status; empty fields match anything.
-type actionFilter struct {
-	Type, Status string
-}
-
-func (f actionFilter) matches(a *client.Action) bool {
-	return (f.Type == "" || string(a.Type) == f.Type) && (f.Status == "" || string(a.Status) == f.Status)
-}
-
-func (f actionFilter) String() string {
-	t, s := f.Type, f.Status
-	if t == "" {
-		t = "any"
-	}
-	if s == "" {
-		s = "any"
-	}
-	return fmt.Sprintf("type %s and status %s", t, s)
-}

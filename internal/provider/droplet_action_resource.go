@@ -2,10 +2,8 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -22,7 +20,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
 )
@@ -33,12 +30,6 @@ var (
 	_ resource.ResourceWithValidateConfig = (*DropletActionResource)(nil)
 	_ resource.ResourceWithModifyPlan     = (*DropletActionResource)(nil)
 	_ resource.ResourceWithIdentity       = (*DropletActionResource)(nil)
-)
-
-// defaultCreateTimeout is long enough for a snapshot or a disk resize of a large droplet.
-const (
-	defaultCreateTimeout     = 60 * time.Minute
-	defaultCreateTimeoutText = "60m"
 )
 
 // privateImported marks a resource adopted by import: the API does not report an action's
@@ -275,99 +266,39 @@ func (r *DropletActionResource) Create(ctx context.Context, req resource.CreateR
 	defer cancel()
 
 	typ := client.ActionType(plan.Type.ValueString())
-	ref := actionRef{Type: string(typ), DropletID: plan.DropletID.ValueInt64()}
 	areq, _, d := plan.request(ctx, typ)
 	resp.Diagnostics.Append(d...)
+	grace, _ := parsePowerOffAfter(plan.PowerOffAfter)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 
-	unlock, err := r.client.LockDroplet(ctx, ref.DropletID)
-	if err != nil {
-		resp.Diagnostics.AddError("Droplet action not started", errorDetail(ref, err))
-		return
-	}
-	defer unlock()
-
-	act, _, err := r.client.Initiate(ctx, ref.DropletID, areq)
-	if err != nil {
-		resp.Diagnostics.AddError(initiateFailureSummary(err), errorDetail(ref, err))
-		return
-	}
-	ref.ActionID = act.ID
-	tflog.Info(ctx, "droplet action initiated", map[string]any{"action_id": act.ID, "type": typ, "droplet_id": ref.DropletID})
-
 	plan.PowerOffFallback = types.BoolValue(false)
 	plan.PowerOffActionID = types.StringNull()
-	// The ID goes into the state before the wait, so that a failed or interrupted wait
-	// leaves a recorded (tainted) action rather than an orphaned one.
-	plan.ID = types.StringValue(strconv.FormatInt(act.ID, 10))
-	resp.Diagnostics.Append(plan.setAction(ctx, act)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	if resp.Identity != nil {
-		resp.Diagnostics.Append(resp.Identity.Set(ctx, actionIdentityModel{ID: plan.ID})...)
-	}
-	if resp.Diagnostics.HasError() || !plan.Wait.ValueBool() {
-		return
-	}
-
-	final, err := r.client.WaitForDropletAction(ctx, ref.DropletID, act.ID, progressLogger(ctx))
-	if final != nil {
-		resp.Diagnostics.Append(plan.setAction(ctx, final)...)
+	spec := runSpec{DropletID: plan.DropletID.ValueInt64(), Request: areq, NoWait: !plan.Wait.ValueBool(), PowerOffAfter: grace, KeepsIDs: true}
+	o := run(ctx, r.client, spec, runHooks{
+		// The ID goes into the state before the wait, so that a failed or interrupted
+		// wait leaves a recorded (tainted) action rather than an orphaned one.
+		Initiated: func(acts []client.Action) {
+			plan.ID = types.StringValue(strconv.FormatInt(acts[0].ID, 10))
+			resp.Diagnostics.Append(plan.setAction(ctx, &acts[0])...)
+			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+			if resp.Identity != nil {
+				resp.Diagnostics.Append(resp.Identity.Set(ctx, actionIdentityModel{ID: plan.ID})...)
+			}
+		},
+		Read: progressLogger(ctx),
+		PowerOffInitiated: func(a *client.Action) {
+			plan.PowerOffFallback = types.BoolValue(true)
+			plan.PowerOffActionID = types.StringValue(strconv.FormatInt(a.ID, 10))
+			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		},
+	})
+	if len(o.Actions) > 0 {
+		resp.Diagnostics.Append(plan.setAction(ctx, &o.Actions[0])...)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	}
-	if err != nil {
-		resp.Diagnostics.AddError(waitFailureSummary(err), errorDetail(ref, err))
-		return
-	}
-	r.powerOffFallback(ctx, &plan, resp)
-}
-
-// powerOffFallback powers the droplet off when a completed shutdown left it on longer than
-// power_off_after.
-func (r *DropletActionResource) powerOffFallback(ctx context.Context, plan *dropletActionModel, resp *resource.CreateResponse) {
-	grace, err := parsePowerOffAfter(plan.PowerOffAfter)
-	if err != nil || grace == 0 || plan.Type.ValueString() != string(client.ActionShutdown) {
-		return
-	}
-	dropletID := plan.DropletID.ValueInt64()
-	pa, err := r.client.EnsureOff(ctx, dropletID, grace, func(a *client.Action) {
-		plan.PowerOffFallback = types.BoolValue(true)
-		plan.PowerOffActionID = types.StringValue(strconv.FormatInt(a.ID, 10))
-		resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
-	})
-	if pa != nil {
-		tflog.Info(ctx, "shutdown left the droplet on; powered it off", map[string]any{"droplet_id": dropletID, "power_off_action_id": pa.ID})
-	}
-	if err != nil {
-		shutdown := actionRef{Type: string(client.ActionShutdown), DropletID: dropletID}
-		shutdown.ActionID, _ = strconv.ParseInt(plan.ID.ValueString(), 10, 64)
-		resp.Diagnostics.AddError(fallbackSummary(err), errorDetail(fallbackRef(shutdown, pa, err), err))
-	}
-}
-
-func waitFailureSummary(err error) string {
-	var failed *client.ActionFailedError
-	switch {
-	case errors.As(err, &failed):
-		return "Droplet action failed"
-	case errors.Is(err, context.DeadlineExceeded):
-		return "Timed out waiting for droplet action"
-	case errors.Is(err, context.Canceled):
-		return "Stopped waiting for droplet action"
-	}
-	return "Could not read droplet action status"
-}
-
-// progressLogger logs each status read while waiting.
-func progressLogger(ctx context.Context) func(*client.Action) {
-	start := time.Now()
-	return func(cur *client.Action) {
-		tflog.Debug(ctx, "droplet action status", map[string]any{
-			"action_id": cur.ID, "type": cur.Type, "droplet_id": cur.ResourceID, "status": cur.Status,
-			"elapsed": time.Since(start).Round(time.Millisecond).String(),
-		})
-	}
+	resp.Diagnostics.Append(o.diagnostics()...)
 }
 
 func (m *dropletActionModel) setAction(ctx context.Context, a *client.Action) diag.Diagnostics {

@@ -1,9 +1,7 @@
 package provider
 
 import (
-	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -24,7 +22,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
 )
@@ -34,12 +31,6 @@ var (
 	_ resource.ResourceWithValidateConfig = (*DropletBulkActionResource)(nil)
 	_ resource.ResourceWithModifyPlan     = (*DropletBulkActionResource)(nil)
 )
-
-// maxConcurrentBulkWaits is how many actions of one bulk action are watched at once: all
-// of them (0). The client's watcher reads them together, a page of up to 200 actions per
-// request, and falls back to reading them one by one, a few at a time, only where that is
-// cheaper or the token may not list actions.
-const maxConcurrentBulkWaits = 0
 
 // NewDropletBulkActionResource returns the gradient_droplet_bulk_action resource.
 func NewDropletBulkActionResource() resource.Resource { return &DropletBulkActionResource{} }
@@ -89,7 +80,10 @@ func bulkEntryFrom(a *client.Action) bulkActionEntry {
 
 // bulkActionID is the resource ID: every action ID, ascending, joined by commas. Action IDs
 // are unique across DigitalOcean, so the ID names exactly the actions this run started.
-func bulkActionID(acts []client.Action) string {
+func bulkActionID(acts []client.Action) string { return joinActionIDs(acts, ",") }
+
+// joinActionIDs joins the actions' IDs, ascending, with sep.
+func joinActionIDs(acts []client.Action, sep string) string {
 	ids := make([]int64, len(acts))
 	for i, a := range acts {
 		ids[i] = a.ID
@@ -99,7 +93,7 @@ func bulkActionID(acts []client.Action) string {
 	for i, id := range ids {
 		parts[i] = strconv.FormatInt(id, 10)
 	}
-	return strings.Join(parts, ",")
+	return strings.Join(parts, sep)
 }
 
 func (m *dropletBulkActionModel) setActions(ctx context.Context, acts []client.Action) diag.Diagnostics {
@@ -264,153 +258,27 @@ func (r *DropletBulkActionResource) Create(ctx context.Context, req resource.Cre
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	tag := plan.TagName.ValueString()
-	areq := client.ActionRequest{Type: client.ActionType(plan.Type.ValueString()), Name: plan.Name.ValueString()}
-	unlock, err := lockTagged(ctx, r.client, tag)
-	if errors.Is(err, errNoTaggedDroplets) {
-		resp.Diagnostics.AddAttributeError(path.Root("tag_name"), "Droplet bulk action not started", noTaggedDropletsDetail(tag, string(areq.Type)))
-		return
+	spec := runSpec{
+		Tag:      plan.TagName.ValueString(),
+		Request:  client.ActionRequest{Type: client.ActionType(plan.Type.ValueString()), Name: plan.Name.ValueString()},
+		NoWait:   !plan.Wait.ValueBool(),
+		KeepsIDs: true,
 	}
-	if err != nil {
-		resp.Diagnostics.AddError("Droplet bulk action not started", bulkInitiateDetail(tag, string(areq.Type), err))
-		return
-	}
-	defer unlock()
-	acts, _, err := r.client.InitiateByTag(ctx, tag, areq)
-	if err != nil {
-		resp.Diagnostics.AddError("Droplet bulk action not started", bulkInitiateDetail(tag, string(areq.Type), err))
-		return
-	}
-	if len(acts) == 0 {
-		resp.Diagnostics.AddAttributeError(path.Root("tag_name"), "No droplet carries the tag",
-			fmt.Sprintf("DigitalOcean started no %s action: no droplet carries the tag %q.", areq.Type, tag))
-		return
-	}
-	slices.SortFunc(acts, func(a, b client.Action) int {
-		return cmp.Or(cmp.Compare(a.ResourceID, b.ResourceID), cmp.Compare(a.ID, b.ID))
+	o := run(ctx, r.client, spec, runHooks{
+		// Every ID goes into the state before the wait, so that a failed or interrupted
+		// wait leaves recorded (tainted) actions rather than orphaned ones.
+		Initiated: func(acts []client.Action) {
+			plan.ID = types.StringValue(bulkActionID(acts))
+			resp.Diagnostics.Append(plan.setActions(ctx, acts)...)
+			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		},
+		Read: progressLogger(ctx),
 	})
-	tflog.Info(ctx, "droplet bulk action initiated", map[string]any{"tag": tag, "type": areq.Type, "actions": bulkActionID(acts)})
-
-	// Every ID goes into the state before the wait, so that a failed or interrupted wait
-	// leaves recorded (tainted) actions rather than orphaned ones.
-	plan.ID = types.StringValue(bulkActionID(acts))
-	resp.Diagnostics.Append(plan.setActions(ctx, acts)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || !plan.Wait.ValueBool() {
-		return
+	if len(o.Actions) > 0 {
+		resp.Diagnostics.Append(plan.setActions(ctx, o.Actions)...)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	}
-
-	errs := r.client.WaitForActions(ctx, acts, maxConcurrentBulkWaits, progressLogger(ctx))
-	resp.Diagnostics.Append(plan.setActions(ctx, acts)...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	if summary, detail, failed := bulkOutcome(tag, string(areq.Type), acts, errs); failed {
-		resp.Diagnostics.AddError(summary, detail)
-	}
-}
-
-// lockTagged holds every droplet that carries tag in this provider process, so that a
-// by-tag action queues behind the process's other actions on those droplets (and they
-// behind it) instead of meeting DigitalOcean's 422 "pending event". A droplet tagged after
-// the list is not held.
-//
-// A tag no droplet carries is errNoTaggedDroplets: the by-tag call would start nothing, so
-// it is not sent.
-func lockTagged(ctx context.Context, c *client.Client, tag string) (unlock func(), err error) {
-	ids, err := c.DropletIDsByTag(ctx, tag)
-	if err != nil {
-		return nil, fmt.Errorf("listing the droplets tagged %q to queue behind their running actions: %w", tag, err)
-	}
-	if len(ids) == 0 {
-		return nil, errNoTaggedDroplets
-	}
-	return c.LockDroplets(ctx, ids)
-}
-
-// errNoTaggedDroplets is lockTagged finding no droplet with the tag.
-var errNoTaggedDroplets = errors.New("no droplet carries the tag")
-
-// noTaggedDropletsDetail says that nothing was sent for a tag no droplet carries.
-func noTaggedDropletsDetail(tag, typ string) string {
-	return fmt.Sprintf("Tag:  %s\nType: %s\n\nNo droplet carries the tag %q, or the tag does not exist (the provider lists the tag's droplets first): nothing was started, and no request to start an action was sent.", tag, typ, tag)
-}
-
-// bulkInitiateDetail explains why the by-tag call failed. The call is all or nothing, so
-// in every case no action was started.
-func bulkInitiateDetail(tag, typ string, err error) string {
-	switch {
-	case client.IsNotFound(err):
-		return fmt.Sprintf("Tag:  %s\nType: %s\n\n%s\n\nNo droplet carries the tag %q, or the tag does not exist: nothing was started.", tag, typ, err, tag)
-	case client.IsPendingEvent(err):
-		return fmt.Sprintf("Tag:  %s\nType: %s\n\n%s\n\nAt least one droplet carrying the tag has an action in progress, and DigitalOcean starts a bulk action only when none has: nothing was started. "+
-			"Another tool, or a droplet tagged while this apply ran, may have started one. Run again once it has finished.", tag, typ, err)
-	}
-	return errorDetail(actionRef{Type: typ, Tag: tag}, err)
-}
-
-// bulkOutcome sorts the actions by how their waits ended and, when any did not complete,
-// builds one diagnostic that names every action and droplet by outcome.
-func bulkOutcome(tag, typ string, acts []client.Action, errs []error) (summary, detail string, failed bool) {
-	var completed, errored, running, unread []string
-	var stopped error
-	for i := range acts {
-		a, err := &acts[i], errs[i]
-		line := fmt.Sprintf("  action %d on droplet %d", a.ID, a.ResourceID)
-		var fail *client.ActionFailedError
-		switch {
-		case err == nil:
-			completed = append(completed, line)
-		case errors.As(err, &fail):
-			errored = append(errored, line)
-		case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-			running = append(running, line)
-			stopped = cmp.Or(stopped, err)
-		default:
-			unread = append(unread, line+": "+err.Error())
-		}
-	}
-	if len(completed) == len(acts) {
-		return "", "", false
-	}
-
-	switch {
-	case len(errored) > 0:
-		summary = "Droplet bulk action failed"
-	case errors.Is(stopped, context.DeadlineExceeded):
-		summary = "Timed out waiting for droplet bulk action"
-	case stopped != nil:
-		summary = "Stopped waiting for droplet bulk action"
-	default:
-		summary = "Could not read droplet action status"
-	}
-
-	var b strings.Builder
-	fmt.Fprintf(&b, "Tag:  %s\nType: %s\n", tag, typ)
-	group := func(title string, lines []string) {
-		if len(lines) > 0 {
-			fmt.Fprintf(&b, "\n%s (%d of %d):\n%s\n", title, len(lines), len(acts), strings.Join(lines, "\n"))
-		}
-	}
-	group("Errored", errored)
-	group("Still in progress when the provider stopped waiting", running)
-	group("Status unknown, reading it failed", unread)
-	group("Completed", completed)
-
-	b.WriteString("\nEvery action ID is in the state and Terraform marks the resource tainted, so the next apply runs the action again on every droplet carrying the tag")
-	if len(completed) > 0 {
-		b.WriteString(", including those where it completed")
-	}
-	b.WriteString(". ")
-	if len(errored) > 0 {
-		b.WriteString("To retry only the droplets where it errored, run gradient_droplet_action on them instead. ")
-	}
-	if len(running)+len(unread) > 0 {
-		b.WriteString("The actions not known to have finished go on at DigitalOcean: the provider only stopped waiting for them. " +
-			"To adopt them instead of starting new ones, run `terraform untaint` on the resource: the next refresh reads their final status. ")
-	}
-	if errors.Is(stopped, context.DeadlineExceeded) {
-		b.WriteString("Raise timeouts.create to wait longer.")
-	}
-	return summary, strings.TrimSpace(b.String()), true
+	resp.Diagnostics.Append(o.diagnostics()...)
 }
 
 // Read refreshes the actions not yet finished. A completed or errored action never changes

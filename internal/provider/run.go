@@ -1,0 +1,321 @@
+package provider
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
+)
+
+// This file is the one path that runs droplet actions. gradient_droplet_action,
+// gradient_droplet_bulk_action, gradient_droplet_power and the gradient_droplet_action
+// Terraform action (for one droplet or for a tag) all call run and differ only in what
+// they do with its hooks and its outcome: the resources write state, the action sends
+// progress. Whatever went wrong, runOutcome.diagnostics (diagnostics.go) is the one place
+// that says so.
+
+// maxConcurrentBulkWaits is how many actions of one bulk action are watched at once: all
+// of them (0). The client's watcher reads them together, a page of up to 200 actions per
+// request, and falls back to reading them one by one, a few at a time, only where that is
+// cheaper or the token may not list actions.
+const maxConcurrentBulkWaits = 0
+
+// runSpec says what to run. Exactly one of DropletID and Tag is set.
+type runSpec struct {
+	DropletID int64
+	Tag       string
+	Request   client.ActionRequest
+	// NoWait returns once the action is initiated.
+	NoWait bool
+	// PowerOffAfter, for a shutdown of one droplet, is how long a droplet still on after
+	// the completed shutdown is given before a power_off is sent; zero means no fallback.
+	PowerOffAfter time.Duration
+	// SkipDone reads the droplets first, under their locks, and sends nothing to those
+	// already where a power action would leave them (the table's Reaches column). With it,
+	// a droplet still being created is waited for, and an archived one is an error.
+	SkipDone bool
+	// KeepsIDs says the caller records the action IDs (in a resource's state), which
+	// changes what a failure's diagnostics advise.
+	KeepsIDs bool
+}
+
+// runHooks are called, when set, as the run goes; never concurrently with each other
+// except Read, which bulk waits call from several goroutines.
+type runHooks struct {
+	// Initiated sees the actions started, sorted by droplet, before any wait.
+	Initiated func(acts []client.Action)
+	// Read sees each status read while waiting.
+	Read func(*client.Action)
+	// PowerOffInitiated sees the fallback's power_off as soon as it exists.
+	PowerOffInitiated func(*client.Action)
+	// Skipped sees each droplet that needed nothing (SkipDone), as read.
+	Skipped func(client.Droplet)
+}
+
+// runStage is where a run stopped.
+type runStage int
+
+const (
+	stageDone     runStage = iota
+	stageStart             // reading, listing or locking the droplets: nothing was sent
+	stageInitiate          // the initiate call failed
+	stageWait              // at least one wait did not see its action complete
+	stageFallback          // the shutdown's power-off fallback failed
+)
+
+// runOutcome is what a run did. Actions, WaitErrs and Snapshots are parallel.
+type runOutcome struct {
+	spec runSpec
+	// Failed is the stage that failed, or stageDone; Err is its error (the wait stage
+	// keeps one error per action in WaitErrs instead).
+	Failed runStage
+	Err    error
+	// Actions are the actions started, sorted by droplet then ID, as last read.
+	Actions  []client.Action
+	WaitErrs []error
+	// PowerOff is the fallback's power_off, when one was sent.
+	PowerOff *client.Action
+	// Droplets are the droplets as read before initiating (SkipDone only), and Skipped
+	// those of them that needed nothing.
+	Droplets []client.Droplet
+	Skipped  []client.Droplet
+}
+
+func (o *runOutcome) ok() bool { return o.Failed == stageDone }
+
+func (o *runOutcome) fail(stage runStage, err error) *runOutcome {
+	o.Failed, o.Err = stage, err
+	return o
+}
+
+// errArchived is a droplet in DigitalOcean's "archive" status: it cannot be powered.
+type errArchived struct{ DropletID int64 }
+
+func (e *errArchived) Error() string {
+	return fmt.Sprintf("droplet %d has the status \"archive\": DigitalOcean has archived it, and it runs no action until it is restored from the archive", e.DropletID)
+}
+
+// errNoTaggedDroplets is a tag no droplet carries: the by-tag call would start nothing,
+// so it is not sent.
+var errNoTaggedDroplets = errors.New("no droplet carries the tag")
+
+// errNoActionsStarted is the by-tag call answering with no action at all.
+var errNoActionsStarted = errors.New("DigitalOcean started no action")
+
+// run runs spec through c: it holds the droplets in this provider process (so the action
+// queues behind every other action the process runs on them, and they behind it), sends
+// nothing where nothing is needed (SkipDone), initiates, reports the IDs, waits, and runs
+// the shutdown's power-off fallback.
+func run(ctx context.Context, c *client.Client, spec runSpec, hooks runHooks) *runOutcome {
+	if spec.Tag != "" {
+		return runTag(ctx, c, spec, hooks)
+	}
+	return runDroplet(ctx, c, spec, hooks)
+}
+
+func runDroplet(ctx context.Context, c *client.Client, spec runSpec, hooks runHooks) *runOutcome {
+	o := &runOutcome{spec: spec}
+	id := spec.DropletID
+	unlock, err := c.LockDroplet(ctx, id)
+	if err != nil {
+		return o.fail(stageStart, err)
+	}
+	defer unlock()
+
+	if spec.SkipDone {
+		d, err := readSettled(ctx, c, id)
+		if err != nil {
+			return o.fail(stageStart, err)
+		}
+		o.Droplets = []client.Droplet{*d}
+		if alreadyDone(spec.Request.Type, d.Status) {
+			o.skip(*d, hooks)
+			return o
+		}
+	}
+
+	act, _, err := c.Initiate(ctx, id, spec.Request)
+	if err != nil {
+		return o.fail(stageInitiate, err)
+	}
+	tflog.Info(ctx, "droplet action initiated", map[string]any{"action_id": act.ID, "type": act.Type, "droplet_id": id})
+	o.Actions = []client.Action{*act}
+	if hooks.Initiated != nil {
+		hooks.Initiated(slices.Clone(o.Actions))
+	}
+	if spec.NoWait {
+		return o
+	}
+
+	final, err := c.WaitForDropletAction(ctx, id, act.ID, hooks.Read)
+	if final != nil {
+		o.Actions[0] = *final
+	}
+	o.WaitErrs = []error{err}
+	if err != nil {
+		o.Failed = stageWait
+		return o
+	}
+
+	if spec.Request.Type != client.ActionShutdown || spec.PowerOffAfter <= 0 {
+		return o
+	}
+	pa, err := c.EnsureOff(ctx, id, spec.PowerOffAfter, hooks.PowerOffInitiated)
+	o.PowerOff = pa
+	if pa != nil {
+		tflog.Info(ctx, "shutdown left the droplet on; powered it off", map[string]any{"droplet_id": id, "power_off_action_id": pa.ID})
+	}
+	if err != nil {
+		return o.fail(stageFallback, err)
+	}
+	return o
+}
+
+func runTag(ctx context.Context, c *client.Client, spec runSpec, hooks runHooks) *runOutcome {
+	o := &runOutcome{spec: spec}
+	tag := spec.Tag
+	ids, err := c.DropletIDsByTag(ctx, tag)
+	if err != nil {
+		return o.fail(stageStart, fmt.Errorf("listing the droplets tagged %q to queue behind their running actions: %w", tag, err))
+	}
+	if len(ids) == 0 {
+		return o.fail(stageStart, errNoTaggedDroplets)
+	}
+	// A droplet tagged after this list is not held.
+	unlock, err := c.LockDroplets(ctx, ids)
+	if err != nil {
+		return o.fail(stageStart, err)
+	}
+	defer unlock()
+
+	var todo []int64
+	if spec.SkipDone {
+		// Read again now that they are held: a queued action may have changed them.
+		ds, err := c.DropletsByTag(ctx, tag)
+		if err != nil {
+			return o.fail(stageStart, fmt.Errorf("listing the droplets tagged %q to see which are already %s: %w", tag, reaches(spec.Request.Type), err))
+		}
+		if len(ds) == 0 {
+			return o.fail(stageStart, errNoTaggedDroplets)
+		}
+		o.Droplets = ds
+		for _, d := range ds {
+			if alreadyDone(spec.Request.Type, d.Status) {
+				o.skip(d, hooks)
+			} else {
+				todo = append(todo, d.ID)
+			}
+		}
+		if len(todo) == 0 {
+			return o
+		}
+	}
+
+	var acts []client.Action
+	if len(o.Skipped) == 0 {
+		acts, _, err = c.InitiateByTag(ctx, tag, spec.Request)
+		if err == nil && len(acts) == 0 {
+			err = errNoActionsStarted
+		}
+	} else {
+		// The by-tag call acts on every droplet of the tag: start the rest one by one.
+		acts, err = initiateEach(ctx, c, todo, spec.Request)
+	}
+	slices.SortFunc(acts, func(a, b client.Action) int {
+		return cmp.Or(cmp.Compare(a.ResourceID, b.ResourceID), cmp.Compare(a.ID, b.ID))
+	})
+	o.Actions = acts
+	if len(acts) > 0 {
+		tflog.Info(ctx, "droplet bulk action initiated", map[string]any{"tag": tag, "type": spec.Request.Type, "actions": bulkActionID(acts)})
+		if hooks.Initiated != nil {
+			hooks.Initiated(slices.Clone(acts))
+		}
+	}
+	if err != nil {
+		return o.fail(stageInitiate, err)
+	}
+	if spec.NoWait {
+		return o
+	}
+
+	o.WaitErrs = c.WaitForActions(ctx, o.Actions, maxConcurrentBulkWaits, hooks.Read)
+	if slices.ContainsFunc(o.WaitErrs, func(err error) bool { return err != nil }) {
+		o.Failed = stageWait
+	}
+	return o
+}
+
+// initiateEach starts req on each droplet in turn and stops at the first refusal,
+// returning the actions started so far with it.
+func initiateEach(ctx context.Context, c *client.Client, ids []int64, req client.ActionRequest) ([]client.Action, error) {
+	acts := make([]client.Action, 0, len(ids))
+	for _, id := range ids {
+		a, _, err := c.Initiate(ctx, id, req)
+		if err != nil {
+			return acts, &dropletInitiateError{DropletID: id, Err: err}
+		}
+		acts = append(acts, *a)
+	}
+	return acts, nil
+}
+
+// dropletInitiateError is one droplet's initiate failing during a by-tag run that starts
+// droplets one by one.
+type dropletInitiateError struct {
+	DropletID int64
+	Err       error
+}
+
+func (e *dropletInitiateError) Error() string {
+	return fmt.Sprintf("droplet %d: %v", e.DropletID, e.Err)
+}
+func (e *dropletInitiateError) Unwrap() error { return e.Err }
+
+func (o *runOutcome) skip(d client.Droplet, hooks runHooks) {
+	o.Skipped = append(o.Skipped, d)
+	if hooks.Skipped != nil {
+		hooks.Skipped(d)
+	}
+}
+
+// readSettled reads a droplet, waiting while DigitalOcean still creates it, and refuses
+// an archived one.
+func readSettled(ctx context.Context, c *client.Client, id int64) (*client.Droplet, error) {
+	d, err := c.WaitWhileNew(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if d.Status == client.DropletArchive {
+		return nil, &errArchived{DropletID: id}
+	}
+	return d, nil
+}
+
+// alreadyDone reports whether a droplet with status needs no action of type t.
+func alreadyDone(t client.ActionType, status string) bool {
+	info, ok := client.LookupActionType(t)
+	return ok && info.AlreadyDone(status)
+}
+
+// reaches names the power state an action of type t leaves, for messages.
+func reaches(t client.ActionType) string {
+	info, _ := client.LookupActionType(t)
+	return info.Reaches
+}
+
+// progressLogger logs each status read while waiting.
+func progressLogger(ctx context.Context) func(*client.Action) {
+	start := time.Now()
+	return func(cur *client.Action) {
+		tflog.Debug(ctx, "droplet action status", map[string]any{
+			"action_id": cur.ID, "type": cur.Type, "droplet_id": cur.ResourceID, "status": cur.Status,
+			"elapsed": time.Since(start).Round(time.Millisecond).String(),
+		})
+	}
+}

@@ -65,6 +65,16 @@ type ActionTypeInfo struct {
 	Warning string
 	// Family groups types for documentation examples.
 	Family string
+	// Reaches, for the types whose whole effect is a power state, is the droplet status
+	// the action leaves ("active" or "off"). A droplet already in that status needs no
+	// such action, so callers that may skip it send nothing.
+	Reaches string
+}
+
+// AlreadyDone reports whether a droplet with the given status already is where an action
+// of this type would leave it.
+func (i ActionTypeInfo) AlreadyDone(status string) bool {
+	return i.Reaches != "" && i.Reaches == status
 }
 
 // TakesByTag reports whether the type, initiated by tag, takes p.
@@ -114,15 +124,15 @@ var actionTypes = []ActionTypeInfo{
 		Summary: "Power-cycles the droplet, like pressing a reset button.",
 	},
 	{
-		Type: ActionShutdown, Family: FamilyPower, Bulk: true,
+		Type: ActionShutdown, Family: FamilyPower, Bulk: true, Reaches: DropletOff,
 		Summary: "Shuts the droplet down gracefully. The API only guarantees that the command is issued, not that the droplet turns off.",
 	},
 	{
-		Type: ActionPowerOff, Family: FamilyPower, Bulk: true,
+		Type: ActionPowerOff, Family: FamilyPower, Bulk: true, Reaches: DropletOff,
 		Summary: "Powers the droplet off hard, like pulling the plug. Use it when a shutdown does not work.",
 	},
 	{
-		Type: ActionPowerOn, Family: FamilyPower, Bulk: true,
+		Type: ActionPowerOn, Family: FamilyPower, Bulk: true, Reaches: DropletActive,
 		Summary: "Powers the droplet on.",
 	},
 	{

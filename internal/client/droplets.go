@@ -1,6 +1,7 @@
 package client
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -60,10 +61,24 @@ const maxDropletPages = 1000
 // DropletIDsByTag lists the IDs of the droplets carrying tag, in ascending order, over all
 // pages (GET /v2/droplets?tag_name=, which needs droplet:read).
 func (c *Client) DropletIDsByTag(ctx context.Context, tag string) ([]int64, error) {
+	ds, err := c.DropletsByTag(ctx, tag)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(ds))
+	for i, d := range ds {
+		ids[i] = d.ID
+	}
+	return ids, nil
+}
+
+// DropletsByTag lists the droplets carrying tag, in ascending order of ID and each once,
+// over all pages (GET /v2/droplets?tag_name=, which needs droplet:read).
+func (c *Client) DropletsByTag(ctx context.Context, tag string) ([]Droplet, error) {
 	if strings.TrimSpace(tag) == "" {
 		return nil, &ValidationError{Param: "tag_name", Message: "tag_name must not be empty"}
 	}
-	var ids []int64
+	var ds []Droplet
 	for page := 1; ; page++ {
 		if page > maxDropletPages {
 			return nil, fmt.Errorf("listing the droplets tagged %q: the API was still paging after %d pages of %d", tag, maxDropletPages, MaxPerPage)
@@ -79,14 +94,27 @@ func (c *Client) DropletIDsByTag(ctx context.Context, tag string) ([]int64, erro
 		if _, err := c.do(ctx, http.MethodGet, "/v2/droplets", q, nil, &root, false); err != nil {
 			return nil, err
 		}
-		for _, d := range root.Droplets {
-			ids = append(ids, d.ID)
-		}
+		ds = append(ds, root.Droplets...)
 		if root.Links == nil || root.Links.Pages.Next == "" || len(root.Droplets) == 0 ||
-			(root.Meta != nil && len(ids) >= root.Meta.Total) {
+			(root.Meta != nil && len(ds) >= root.Meta.Total) {
 			break
 		}
 	}
-	slices.Sort(ids)
-	return slices.Compact(ids), nil
+	slices.SortFunc(ds, func(a, b Droplet) int { return cmp.Compare(a.ID, b.ID) })
+	return slices.CompactFunc(ds, func(a, b Droplet) bool { return a.ID == b.ID }), nil
+}
+
+// WaitWhileNew reads the droplet until DigitalOcean has finished creating it (its status
+// is no longer "new"), on the same ramp as an action wait, and returns it as last read.
+func (c *Client) WaitWhileNew(ctx context.Context, id int64) (*Droplet, error) {
+	start := c.now()
+	for reads := 0; ; reads++ {
+		d, _, err := c.GetDroplet(ctx, id)
+		if err != nil || d.Status != DropletNew {
+			return d, err
+		}
+		if err := c.sleep(ctx, c.pollDelay(reads, c.now().Sub(start), true)); err != nil {
+			return d, fmt.Errorf("waiting for droplet %d to finish being created: %w", id, err)
+		}
+	}
 }

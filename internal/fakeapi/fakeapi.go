@@ -87,6 +87,7 @@ type Server struct {
 	byDroplet     map[int64][]int64    // action IDs in creation order
 	snapshots     map[int64][]Snapshot // per droplet; listed sorted
 	pending       map[int64]bool       // in-progress action IDs
+	creating      map[int64]bool       // IDs of droplets "new" until their ActiveAt
 	outcomes      map[outcomeKey]bool
 	ignoreShut    map[int64]bool
 	nextDropletID int64
@@ -260,6 +261,7 @@ func newServer(opts Options) (*Server, error) {
 		byDroplet:     map[int64][]int64{},
 		snapshots:     map[int64][]Snapshot{},
 		pending:       map[int64]bool{},
+		creating:      map[int64]bool{},
 		outcomes:      map[outcomeKey]bool{},
 		ignoreShut:    map[int64]bool{},
 		nextDropletID: 1001,
@@ -354,6 +356,10 @@ func (s *Server) AddDroplet(d Droplet) Droplet {
 		}
 	}
 	s.droplets[d.ID] = &d
+	delete(s.creating, d.ID)
+	if d.Status == StatusNew && !d.ActiveAt.IsZero() {
+		s.creating[d.ID] = true
+	}
 	s.syncSnapshotsLocked(&d)
 	return clone(d)
 }
@@ -443,6 +449,16 @@ func (s *Server) sortedSnapshotsLocked(dropletID int64) []Snapshot {
 		return cmp.Compare(a.ID, b.ID)
 	})
 	return out
+}
+
+// RemoveDroplet deletes a droplet as if it were destroyed outside Terraform: reading it
+// answers 404 from then on. Its actions stay readable by ID, as DigitalOcean keeps the
+// account's action history.
+func (s *Server) RemoveDroplet(id int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.droplets, id)
+	delete(s.creating, id)
 }
 
 // Droplet returns the current state of a droplet, after applying every
@@ -595,10 +611,18 @@ func (s *Server) durationLocked(typ client.ActionType) time.Duration {
 // advanceLocked completes every action whose time has come, in order of due
 // time so that effects land in the order they would have on a real droplet.
 func (s *Server) advanceLocked() {
-	if len(s.pending) == 0 {
+	if len(s.pending) == 0 && len(s.creating) == 0 {
 		return
 	}
 	now := s.now()
+	for id := range s.creating {
+		if d := s.droplets[id]; d == nil || d.Status != StatusNew {
+			delete(s.creating, id)
+		} else if !now.Before(d.ActiveAt) {
+			d.Status = StatusActive
+			delete(s.creating, id)
+		}
+	}
 	var due []*actionRec
 	for id := range s.pending {
 		if rec := s.actions[id]; !now.Before(rec.due) {

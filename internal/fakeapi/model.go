@@ -28,9 +28,12 @@ const (
 // Droplet is the fake's view of one droplet. Slices are copied on the way in
 // and out, so a caller can never alias the server's state.
 type Droplet struct {
-	ID       int64
-	Name     string
-	Status   string // StatusNew, StatusActive, StatusOff or StatusArchive
+	ID     int64
+	Name   string
+	Status string // StatusNew, StatusActive, StatusOff or StatusArchive
+	// ActiveAt, for a droplet added with StatusNew, is when DigitalOcean finishes
+	// creating it: from then on its status is active. Zero keeps it new.
+	ActiveAt time.Time
 	SizeSlug string
 	// Region is a region slug. Slugs outside Regions() are accepted, but then
 	// the region object is synthesized and resize cannot check sizes.

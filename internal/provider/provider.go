@@ -217,7 +217,7 @@ func (p *GradientProvider) Configure(ctx context.Context, req provider.Configure
 }
 
 func (p *GradientProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{NewDropletActionResource, NewDropletBulkActionResource}
+	return []func() resource.Resource{NewDropletActionResource, NewDropletBulkActionResource, NewDropletPowerResource}
 }
 
 func (p *GradientProvider) DataSources(context.Context) []func() datasource.DataSource {

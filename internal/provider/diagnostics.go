@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
 )
@@ -122,6 +123,9 @@ func goesOnHint(actionID int64) string {
 // only place that does, whichever entry point ran the action.
 func (o *runOutcome) diagnostics() diag.Diagnostics {
 	var diags diag.Diagnostics
+	for i, m := range o.Snapshots {
+		snapshotWarning(&o.Actions[i], m, &diags)
+	}
 	if o.ok() {
 		return diags
 	}
@@ -287,4 +291,23 @@ func bulkOutcome(tag, typ string, acts []client.Action, errs []error, keepsIDs b
 		b.WriteString("Raise timeouts." + block + " to wait longer.")
 	}
 	return summary, strings.TrimSpace(b.String())
+}
+
+// snapshotWarning says why a completed snapshot action's image was not recorded.
+func snapshotWarning(a *client.Action, m client.SnapshotMatch, diags *diag.Diagnostics) {
+	if m.ID != "" || a.Type != client.ActionSnapshot || a.Status != client.StatusCompleted {
+		return
+	}
+	diags.AddWarning("Snapshot image not identified",
+		fmt.Sprintf("Snapshot action %d on droplet %d completed, but the image it made could not be told apart: %s\n\n"+
+			"snapshot_id is null rather than a guess. The droplet's snapshots are listed by `doctl compute droplet snapshots %d` and in the control panel; "+
+			"giving each snapshot a distinct name lets the provider find its image.", a.ID, a.ResourceID, m.Reason, a.ResourceID))
+}
+
+// snapshotIDValue is a match's image ID for the state: null when there is none.
+func snapshotIDValue(m client.SnapshotMatch) types.String {
+	if m.ID == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(m.ID)
 }

@@ -34,6 +34,8 @@ type dropletActionDataModel struct {
 	ID        types.String   `tfsdk:"id"`
 	DropletID dropletIDValue `tfsdk:"droplet_id"`
 	Type      types.String   `tfsdk:"type"`
+	// SnapshotID is the image a completed snapshot action made.
+	SnapshotID types.String `tfsdk:"snapshot_id"`
 	actionState
 }
 
@@ -59,6 +61,11 @@ func (d *DropletActionDataSource) Schema(_ context.Context, _ datasource.SchemaR
 		Optional: true, Computed: true,
 		MarkdownDescription: "Only an action of this type matches. Computed from the action when not set.",
 		Validators:          []validator.String{stringvalidator.OneOf(client.ActionTypeNames()...)},
+	}
+	attrs["snapshot_id"] = schema.StringAttribute{
+		Computed: true,
+		MarkdownDescription: snapshotIDDescription + " The API does not report the name a snapshot action was given, so here the image is found by the action's times alone: " +
+			"two snapshots of the droplet taken within the same second leave it null, with a warning.",
 	}
 	status := attrs["status"].(schema.StringAttribute) //nolint:forcetypeassert // built above as a StringAttribute
 	status.Optional = true
@@ -129,10 +136,14 @@ func (d *DropletActionDataSource) Read(ctx context.Context, req datasource.ReadR
 			return
 		}
 	}
+	// The API does not report a snapshot's requested name: the image is matched by time.
+	snap := snapshotOf(ctx, d.client, found, "")
+	snapshotWarning(found, snap, &resp.Diagnostics)
 	state := dropletActionDataModel{
-		ID:        types.StringValue(strconv.FormatInt(found.ID, 10)),
-		DropletID: newDropletID(found.ResourceID),
-		Type:      types.StringValue(string(found.Type)),
+		ID:         types.StringValue(strconv.FormatInt(found.ID, 10)),
+		DropletID:  newDropletID(found.ResourceID),
+		Type:       types.StringValue(string(found.Type)),
+		SnapshotID: snapshotIDValue(snap),
 	}
 	s, diags := actionStateFrom(ctx, found)
 	resp.Diagnostics.Append(diags...)

@@ -57,6 +57,8 @@ type dropletActionModel struct {
 	// PowerOffFallback and PowerOffActionID record whether the shutdown fallback ran.
 	PowerOffFallback types.Bool   `tfsdk:"power_off_fallback"`
 	PowerOffActionID types.String `tfsdk:"power_off_action_id"`
+	// SnapshotID is the image a completed snapshot action made.
+	SnapshotID types.String `tfsdk:"snapshot_id"`
 	actionState
 }
 
@@ -115,6 +117,11 @@ func (r *DropletActionResource) Schema(ctx context.Context, _ resource.SchemaReq
 	attrs["power_off_action_id"] = schema.StringAttribute{
 		Computed:            true,
 		MarkdownDescription: "ID of the `power_off` action the fallback ran; null when it did not run.",
+		PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+	}
+	attrs["snapshot_id"] = schema.StringAttribute{
+		Computed:            true,
+		MarkdownDescription: snapshotIDDescription,
 		PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 	}
 	for k, v := range resourceParamAttributes() {
@@ -205,6 +212,10 @@ func (r *DropletActionResource) ModifyPlan(ctx context.Context, req resource.Mod
 		for _, w := range plan.warnings(plan.Type) {
 			resp.Diagnostics.AddWarning("Irreversible droplet action", w)
 		}
+		if !plan.Type.IsUnknown() && plan.Type.ValueString() != string(client.ActionSnapshot) {
+			// Only a snapshot makes an image: say so in the plan instead of "known after apply".
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("snapshot_id"), types.StringNull())...)
+		}
 		return
 	}
 	imported, d := req.Private.GetKey(ctx, privateImported)
@@ -275,6 +286,7 @@ func (r *DropletActionResource) Create(ctx context.Context, req resource.CreateR
 
 	plan.PowerOffFallback = types.BoolValue(false)
 	plan.PowerOffActionID = types.StringNull()
+	plan.SnapshotID = types.StringNull()
 	spec := runSpec{DropletID: plan.DropletID.ValueInt64(), Request: areq, NoWait: !plan.Wait.ValueBool(), PowerOffAfter: grace, KeepsIDs: true}
 	o := run(ctx, r.client, spec, runHooks{
 		// The ID goes into the state before the wait, so that a failed or interrupted
@@ -296,6 +308,9 @@ func (r *DropletActionResource) Create(ctx context.Context, req resource.CreateR
 	})
 	if len(o.Actions) > 0 {
 		resp.Diagnostics.Append(plan.setAction(ctx, &o.Actions[0])...)
+		if len(o.Snapshots) > 0 {
+			plan.SnapshotID = snapshotIDValue(o.Snapshots[0])
+		}
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	}
 	resp.Diagnostics.Append(o.diagnostics()...)
@@ -336,6 +351,14 @@ func (r *DropletActionResource) Read(ctx context.Context, req resource.ReadReque
 	case err != nil:
 		resp.Diagnostics.AddError("Could not read droplet action", errorDetail(ref, err))
 		return
+	}
+	// The image of a snapshot is looked up once, when its completion is first seen here:
+	// right after an import, or after an apply that did not wait.
+	firstSeenDone := (state.Type.IsNull() || state.Status.ValueString() != string(client.StatusCompleted)) && a.Status == client.StatusCompleted
+	if firstSeenDone && a.Type == client.ActionSnapshot && state.SnapshotID.IsNull() {
+		m := snapshotOf(ctx, r.client, a, state.Name.ValueString())
+		snapshotWarning(a, m, &resp.Diagnostics)
+		state.SnapshotID = snapshotIDValue(m)
 	}
 	state.DropletID = newDropletID(a.ResourceID)
 	state.Type = types.StringValue(string(a.Type))

@@ -58,6 +58,7 @@ type bulkActionEntry struct {
 	Status      types.String `tfsdk:"status"`
 	StartedAt   types.String `tfsdk:"started_at"`
 	CompletedAt types.String `tfsdk:"completed_at"`
+	SnapshotID  types.String `tfsdk:"snapshot_id"`
 }
 
 var bulkActionEntryAttrTypes = map[string]attr.Type{
@@ -66,10 +67,13 @@ var bulkActionEntryAttrTypes = map[string]attr.Type{
 	"status":       types.StringType,
 	"started_at":   types.StringType,
 	"completed_at": types.StringType,
+	"snapshot_id":  types.StringType,
 }
 
-func bulkEntryFrom(a *client.Action) bulkActionEntry {
+// bulkEntryFrom maps an action and, for a snapshot, the image it made.
+func bulkEntryFrom(a *client.Action, snap client.SnapshotMatch) bulkActionEntry {
 	return bulkActionEntry{
+		SnapshotID:  snapshotIDValue(snap),
 		ID:          types.StringValue(strconv.FormatInt(a.ID, 10)),
 		DropletID:   types.Int64Value(a.ResourceID),
 		Status:      types.StringValue(string(a.Status)),
@@ -96,10 +100,15 @@ func joinActionIDs(acts []client.Action, sep string) string {
 	return strings.Join(parts, sep)
 }
 
-func (m *dropletBulkActionModel) setActions(ctx context.Context, acts []client.Action) diag.Diagnostics {
+// setActions records acts; snaps, when not nil, holds the image each snapshot made.
+func (m *dropletBulkActionModel) setActions(ctx context.Context, acts []client.Action, snaps []client.SnapshotMatch) diag.Diagnostics {
 	entries := make([]bulkActionEntry, len(acts))
 	for i := range acts {
-		entries[i] = bulkEntryFrom(&acts[i])
+		var snap client.SnapshotMatch
+		if i < len(snaps) {
+			snap = snaps[i]
+		}
+		entries[i] = bulkEntryFrom(&acts[i], snap)
 	}
 	return m.setEntries(ctx, entries)
 }
@@ -181,6 +190,7 @@ func (r *DropletBulkActionResource) Schema(ctx context.Context, _ resource.Schem
 						"status":       schema.StringAttribute{Computed: true, MarkdownDescription: descStatus},
 						"started_at":   schema.StringAttribute{Computed: true, MarkdownDescription: descStartedAt},
 						"completed_at": schema.StringAttribute{Computed: true, MarkdownDescription: descCompletedAt},
+						"snapshot_id":  schema.StringAttribute{Computed: true, MarkdownDescription: snapshotIDDescription},
 					},
 				},
 			},
@@ -269,13 +279,13 @@ func (r *DropletBulkActionResource) Create(ctx context.Context, req resource.Cre
 		// wait leaves recorded (tainted) actions rather than orphaned ones.
 		Initiated: func(acts []client.Action) {
 			plan.ID = types.StringValue(bulkActionID(acts))
-			resp.Diagnostics.Append(plan.setActions(ctx, acts)...)
+			resp.Diagnostics.Append(plan.setActions(ctx, acts, nil)...)
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		},
 		Read: progressLogger(ctx),
 	})
 	if len(o.Actions) > 0 {
-		resp.Diagnostics.Append(plan.setActions(ctx, o.Actions)...)
+		resp.Diagnostics.Append(plan.setActions(ctx, o.Actions, o.Snapshots)...)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	}
 	resp.Diagnostics.Append(o.diagnostics()...)
@@ -317,7 +327,10 @@ func (r *DropletBulkActionResource) Read(ctx context.Context, req resource.ReadR
 				errorDetail(actionRef{ActionID: id, Type: state.Type.ValueString(), DropletID: e.DropletID.ValueInt64(), Tag: state.TagName.ValueString()}, err))
 			return
 		}
-		entries[i] = bulkEntryFrom(a)
+		// A snapshot that completes now, after an apply that did not wait, gets its image.
+		m := snapshotOf(ctx, r.client, a, state.Name.ValueString())
+		snapshotWarning(a, m, &resp.Diagnostics)
+		entries[i] = bulkEntryFrom(a, m)
 	}
 	if len(missing) > 0 {
 		resp.Diagnostics.AddWarning("Droplet action not found",

@@ -85,6 +85,9 @@ type runOutcome struct {
 	// those of them that needed nothing.
 	Droplets []client.Droplet
 	Skipped  []client.Droplet
+	// Snapshots, for snapshot actions, hold the image each completed one made (an empty
+	// ID when it cannot be told apart, with the reason); parallel to Actions.
+	Snapshots []client.SnapshotMatch
 }
 
 func (o *runOutcome) ok() bool { return o.Failed == stageDone }
@@ -162,6 +165,7 @@ func runDroplet(ctx context.Context, c *client.Client, spec runSpec, hooks runHo
 		o.Failed = stageWait
 		return o
 	}
+	o.findSnapshots(ctx, c)
 
 	if spec.Request.Type != client.ActionShutdown || spec.PowerOffAfter <= 0 {
 		return o
@@ -248,7 +252,34 @@ func runTag(ctx context.Context, c *client.Client, spec runSpec, hooks runHooks)
 	if slices.ContainsFunc(o.WaitErrs, func(err error) bool { return err != nil }) {
 		o.Failed = stageWait
 	}
+	o.findSnapshots(ctx, c)
 	return o
+}
+
+// findSnapshots looks up the image each completed snapshot action made, one droplet's
+// snapshot list per action; other types need nothing.
+func (o *runOutcome) findSnapshots(ctx context.Context, c *client.Client) {
+	if o.spec.Request.Type != client.ActionSnapshot {
+		return
+	}
+	o.Snapshots = make([]client.SnapshotMatch, len(o.Actions))
+	for i := range o.Actions {
+		o.Snapshots[i] = snapshotOf(ctx, c, &o.Actions[i], o.spec.Request.Name)
+	}
+}
+
+// snapshotOf finds the image that a completed snapshot action made, by the name it was
+// given (empty: any name) and its times. Anything else, or a lookup that fails, gives an
+// empty ID with the reason: an image is never guessed.
+func snapshotOf(ctx context.Context, c *client.Client, a *client.Action, name string) client.SnapshotMatch {
+	if a.Type != client.ActionSnapshot || a.Status != client.StatusCompleted {
+		return client.SnapshotMatch{}
+	}
+	m, err := c.FindSnapshot(ctx, *a, name)
+	if err != nil {
+		return client.SnapshotMatch{Reason: fmt.Sprintf("listing the snapshots of droplet %d failed: %v", a.ResourceID, err)}
+	}
+	return m
 }
 
 // initiateEach starts req on each droplet in turn and stops at the first refusal,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: builds the provider, starts the fake DigitalOcean API on 127.0.0.1 with three
 # droplets, and applies examples/demo/main.tf against it: a shutdown -> resize -> power_on
-# chain on droplet 1001, a snapshot of 1002 and a rename of 1003, then reads 1001's history.
+# chain on droplet 1001, a snapshot of 1002 (and the image it made) and a rename of 1003, keeps
+# 1003 off and 1002 on with gradient_droplet_power, then reads 1001's history.
 #
 # Needs Go and bash; Terraform >= 1.14 comes from scripts/terraform.sh; jq is optional (for
 # the summary table). No DigitalOcean account, no network beyond the Go module proxy.
@@ -106,6 +107,8 @@ if command -v jq >/dev/null 2>&1; then
     done
   "$tf" -chdir="$tmp/work" output -json | jq -r '
     "shutdown needed the power-off fallback: \(.shutdown_needed_power_off.value)",
+    "snapshot of droplet 1002 made image \(.snapshot_image.value)",
+    (.power.value | to_entries[] | "droplet \(.key) kept \(.value.state): status \(.value.status), last action \(.value.last_action_id // "none (already \(.value.state))")"),
     "droplet 1001 history (newest first): \(.droplet_1001_history.value | length) actions"'
 else
   echo "(install jq for a table)"

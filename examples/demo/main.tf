@@ -55,6 +55,24 @@ resource "gradient_droplet_action" "rename" {
   name       = "demo-3-renamed"
 }
 
+# Power as desired state: keep 1003 off once it is renamed (a shutdown, with a
+# power_off if it does not turn off within 30 s), and 1002 on. 1002 is already
+# on, so nothing is sent for it.
+resource "gradient_droplet_power" "droplet_1003" {
+  droplet_id       = 1003
+  state            = "off"
+  shutdown_timeout = "30s"
+
+  depends_on = [gradient_droplet_action.rename]
+}
+
+resource "gradient_droplet_power" "droplet_1002" {
+  droplet_id = 1002
+  state      = "on"
+
+  depends_on = [gradient_droplet_action.snapshot]
+}
+
 # Droplet 1001's history as DigitalOcean (here, the fake) reports it, read
 # once the chain is done.
 data "gradient_droplet_actions" "droplet_1001" {
@@ -95,4 +113,17 @@ output "shutdown_needed_power_off" {
 output "droplet_1001_history" {
   description = "Droplet 1001's actions, newest first."
   value       = [for a in data.gradient_droplet_actions.droplet_1001.actions : "${a.id} ${a.type} ${a.status}"]
+}
+
+output "snapshot_image" {
+  description = "The image droplet 1002's snapshot made, to pass as image to a new droplet."
+  value       = gradient_droplet_action.snapshot.snapshot_id
+}
+
+output "power" {
+  description = "Each kept power state: the droplet's status and the last action it needed (null: none)."
+  value = {
+    for p in [gradient_droplet_power.droplet_1002, gradient_droplet_power.droplet_1003] :
+    p.droplet_id => { state = p.state, status = p.status, last_action_id = p.last_action_id }
+  }
 }

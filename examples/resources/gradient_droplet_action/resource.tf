@@ -86,6 +86,19 @@ resource "gradient_droplet_action" "snapshot" {
   depends_on = [gradient_droplet_action.power_on]
 }
 
+# snapshot_id is the image the snapshot made: a new droplet, here from the
+# official DigitalOcean provider (digitalocean/digitalocean), starts from it.
+resource "digitalocean_droplet" "canary" {
+  name   = "web-canary-${replace(var.release, ".", "-")}"
+  region = "nyc3"
+  size   = "s-1vcpu-1gb"
+  image  = gradient_droplet_action.snapshot.snapshot_id
+}
+
+output "release_snapshot_image" {
+  value = gradient_droplet_action.snapshot.snapshot_id
+}
+
 variable "scratch_droplet_id" {
   type = number
 }

@@ -29,3 +29,8 @@ output "snapshot_actions" {
   # One entry per droplet that carried the tag: id, droplet_id, status, ...
   value = gradient_droplet_bulk_action.snapshot_web.actions
 }
+
+output "snapshot_images" {
+  # Droplet ID => the image its snapshot made, to pass as `image` to a droplet.
+  value = { for a in gradient_droplet_bulk_action.snapshot_web.actions : a.droplet_id => a.snapshot_id }
+}

@@ -1,0 +1,4 @@
+import {
+  to = gradient_droplet_power.db
+  id = "123456789"
+}

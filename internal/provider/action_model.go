@@ -3,6 +3,9 @@ package provider
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -129,4 +132,22 @@ func (f actionFilter) String() string {
 		s = "any"
 	}
 	return fmt.Sprintf("type %s and status %s", t, s)
+}
+
+// bulkActionID is the resource ID: every action ID, ascending, joined by commas. Action IDs
+// are unique across DigitalOcean, so the ID names exactly the actions this run started.
+func bulkActionID(acts []client.Action) string { return joinActionIDs(acts, ",") }
+
+// joinActionIDs joins the actions' IDs, ascending, with sep.
+func joinActionIDs(acts []client.Action, sep string) string {
+	ids := make([]int64, len(acts))
+	for i, a := range acts {
+		ids[i] = a.ID
+	}
+	slices.Sort(ids)
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(parts, sep)
 }

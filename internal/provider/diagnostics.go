@@ -311,3 +311,16 @@ func snapshotIDValue(m client.SnapshotMatch) types.String {
 	}
 	return types.StringValue(m.ID)
 }
+
+// fallbackRef names the action a fallback diagnostic is about: the completed shutdown when
+// no power_off was sent, else the power_off (with its ID once it exists).
+func fallbackRef(shutdown actionRef, powerOff *client.Action, err error) actionRef {
+	if errors.As(err, new(*client.OffCheckError)) {
+		return shutdown
+	}
+	ref := actionRef{Type: string(client.ActionPowerOff), DropletID: shutdown.DropletID}
+	if powerOff != nil {
+		ref.ActionID = powerOff.ID
+	}
+	return ref
+}

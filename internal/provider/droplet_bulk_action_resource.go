@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -80,24 +79,6 @@ func bulkEntryFrom(a *client.Action, snap client.SnapshotMatch) bulkActionEntry 
 		StartedAt:   timeString(a.StartedAt),
 		CompletedAt: timeString(a.CompletedAt),
 	}
-}
-
-// bulkActionID is the resource ID: every action ID, ascending, joined by commas. Action IDs
-// are unique across DigitalOcean, so the ID names exactly the actions this run started.
-func bulkActionID(acts []client.Action) string { return joinActionIDs(acts, ",") }
-
-// joinActionIDs joins the actions' IDs, ascending, with sep.
-func joinActionIDs(acts []client.Action, sep string) string {
-	ids := make([]int64, len(acts))
-	for i, a := range acts {
-		ids[i] = a.ID
-	}
-	slices.Sort(ids)
-	parts := make([]string, len(ids))
-	for i, id := range ids {
-		parts[i] = strconv.FormatInt(id, 10)
-	}
-	return strings.Join(parts, sep)
 }
 
 // setActions records acts; snaps, when not nil, holds the image each snapshot made.

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -45,17 +44,4 @@ func parsePowerOffAfter(v types.String) (time.Duration, error) {
 		return 0, fmt.Errorf("power_off_after must be a positive duration such as \"90s\" or \"2m\", not %q", v.ValueString())
 	}
 	return d, nil
-}
-
-// fallbackRef names the action a fallback diagnostic is about: the completed shutdown when
-// no power_off was sent, else the power_off (with its ID once it exists).
-func fallbackRef(shutdown actionRef, powerOff *client.Action, err error) actionRef {
-	if errors.As(err, new(*client.OffCheckError)) {
-		return shutdown
-	}
-	ref := actionRef{Type: string(client.ActionPowerOff), DropletID: shutdown.DropletID}
-	if powerOff != nil {
-		ref.ActionID = powerOff.ID
-	}
-	return ref
 }

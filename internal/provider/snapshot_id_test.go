@@ -151,3 +151,50 @@ func (compareSame) CompareValues(values ...any) error {
 	}
 	return nil
 }
+
+// TestAccSnapshotID_afterNoWait applies snapshots with wait = false: the image is not
+// known yet, and the first refresh that sees each action completed records it.
+func TestAccSnapshotID_afterNoWait(t *testing.T) {
+	t.Parallel()
+	api := newTestAPI(t)
+	d := api.AddDroplet(fakeapi.Droplet{})
+	w := api.AddDroplet(fakeapi.Droplet{Tags: []string{"web"}})
+	cfg := providerConfig(api) + fmt.Sprintf(`
+resource "gradient_droplet_action" "snap" {
+  droplet_id = %d
+  type       = "snapshot"
+  wait       = false
+}
+resource "gradient_droplet_bulk_action" "web" {
+  tag_name = "web"
+  type     = "snapshot"
+  name     = "web-nightly"
+  wait     = false
+}
+`, d.ID)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("gradient_droplet_action.snap", tfjsonpath.New("snapshot_id"), knownvalue.Null()),
+				},
+			},
+			{
+				PreConfig: func() {
+					waitForActionDone(t, api, d.ID)
+					waitForActionDone(t, api, w.ID)
+				},
+				RefreshState: true,
+				Check: func(s *terraform.State) error {
+					return resource.ComposeTestCheckFunc(
+						resource.TestCheckResourceAttr("gradient_droplet_action.snap", "status", "completed"),
+						resource.TestCheckResourceAttr("gradient_droplet_action.snap", "snapshot_id", newestSnapshotID(t, api, d.ID)),
+						resource.TestCheckResourceAttr("gradient_droplet_bulk_action.web", "actions.0.snapshot_id", newestSnapshotID(t, api, w.ID)),
+					)(s)
+				},
+			},
+		},
+	})
+}

@@ -14,6 +14,7 @@ import (
 // droplets need it, only those get a POST, one each, and the by-tag call is not used
 // (it would act on every droplet of the tag).
 func TestAccDropletActionAction_alreadyDone(t *testing.T) {
+	skipWithoutActions(t)
 	t.Parallel()
 	terraformPath(t)
 	api := newTestAPI(t, strictPower)

@@ -40,6 +40,7 @@ var concurrencyTypes = []struct {
 // into the API's 422 "pending event". Every action lasts 200 ms at the fake, long enough
 // for such races to happen if the lock were missing.
 func TestAccConcurrency60Actions(t *testing.T) {
+	skipWithoutActions(t)
 	t.Parallel()
 	const (
 		nDroplets  = 12

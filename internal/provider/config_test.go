@@ -103,6 +103,7 @@ resource "gradient_droplet_bulk_action" "b" {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
+			skipWithoutActionsIf(t, tc.action)
 			tcase := resource.TestCase{
 				ProtoV6ProviderFactories: testProviderFactories,
 				Steps: []resource.TestStep{{

@@ -66,6 +66,7 @@ func expectActions(api *fakeapi.Server, dropletID int64, want ...client.ActionTy
 // TestAccDropletActionAction_trigger reboots a droplet when a terraform_data holding its
 // configuration is created and again when it changes.
 func TestAccDropletActionAction_trigger(t *testing.T) {
+	skipWithoutActions(t)
 	t.Parallel()
 	api := newTestAPI(t)
 	d := api.AddDroplet(fakeapi.Droplet{})
@@ -93,6 +94,7 @@ func TestAccDropletActionAction_trigger(t *testing.T) {
 
 // TestAccDropletActionAction_errored fails the apply with the action's ID when it errors.
 func TestAccDropletActionAction_errored(t *testing.T) {
+	skipWithoutActions(t)
 	t.Parallel()
 	api := newTestAPI(t)
 	d := api.AddDroplet(fakeapi.Droplet{})
@@ -110,6 +112,7 @@ func TestAccDropletActionAction_errored(t *testing.T) {
 // TestAccDropletActionAction_byTag powers off every droplet with a tag and reports
 // exactly which droplets' actions failed.
 func TestAccDropletActionAction_byTag(t *testing.T) {
+	skipWithoutActions(t)
 	t.Parallel()
 	api := newTestAPI(t)
 	var web []fakeapi.Droplet
@@ -148,6 +151,7 @@ func TestAccDropletActionAction_byTag(t *testing.T) {
 // A tag no droplet carries: the action says that nothing was started, and indeed sends
 // no request to start one.
 func TestAccDropletActionAction_byTagNoDroplets(t *testing.T) {
+	skipWithoutActions(t)
 	t.Parallel()
 	api := newTestAPI(t)
 	api.AddDroplet(fakeapi.Droplet{Tags: []string{"web"}})
@@ -167,6 +171,7 @@ func TestAccDropletActionAction_byTagNoDroplets(t *testing.T) {
 // TestAccDropletActionAction_validation rejects bad configurations at plan time, with no
 // request sent.
 func TestAccDropletActionAction_validation(t *testing.T) {
+	skipWithoutActions(t)
 	t.Parallel()
 	api := newTestAPI(t)
 	d := api.AddDroplet(fakeapi.Droplet{Tags: []string{"web"}})
@@ -207,6 +212,7 @@ func TestAccDropletActionAction_validation(t *testing.T) {
 // shutdowns (the fallback powers it off) and on one that obeys (no power_off is sent),
 // through the resource and through the action.
 func TestAccPowerOffFallback(t *testing.T) {
+	skipWithoutActions(t)
 	t.Parallel()
 	api := newTestAPI(t)
 	stubborn := api.AddDroplet(fakeapi.Droplet{})

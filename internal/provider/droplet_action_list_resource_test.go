@@ -23,6 +23,7 @@ import (
 // limit, the display name and identity of one reboot, and the resource object an import
 // of it would store.
 func TestAccDropletActionList_query(t *testing.T) {
+	skipWithoutQuery(t)
 	t.Parallel()
 	api := newTestAPI(t)
 	d := api.AddDroplet(fakeapi.Droplet{})

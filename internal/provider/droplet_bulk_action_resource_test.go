@@ -511,6 +511,7 @@ resource "gradient_droplet_action" "one" {
 // droplets in the same queue as the resources, so a single-droplet action on one of them
 // in the same apply never meets a 422 "pending event".
 func TestAccDropletActionAction_byTagQueues(t *testing.T) {
+	skipWithoutActions(t)
 	t.Parallel()
 	api := newTestAPI(t, func(o *fakeapi.Options) { o.DefaultDuration = 400 * time.Millisecond })
 	web := tagged(api, "web", 2)

@@ -181,6 +181,7 @@ func TestAccDropletPower_shutdownFallback(t *testing.T) {
 // TestAccDropletPower_import imports by droplet ID and by identity: the plan after either
 // is empty, defaults included, and nothing is sent.
 func TestAccDropletPower_import(t *testing.T) {
+	skipWithoutIdentity(t)
 	t.Parallel()
 	api := newTestAPI(t, strictPower)
 	d := api.AddDroplet(fakeapi.Droplet{Status: fakeapi.StatusOff})

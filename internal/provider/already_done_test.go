@@ -108,3 +108,34 @@ action "gradient_droplet_action" "fleet_off" {
 		t.Errorf("%d POSTs after invoking on an all-off tag, want still 1", n)
 	}
 }
+
+// TestAccDropletActionAction_byTagArchived refuses power_on by tag when a droplet of the
+// tag is archived, before sending anything, and names the droplet.
+func TestAccDropletActionAction_byTagArchived(t *testing.T) {
+	t.Parallel()
+	terraformPath(t)
+	api := newTestAPI(t, strictPower)
+	api.AddDroplet(fakeapi.Droplet{Status: fakeapi.StatusOff, Tags: []string{"fleet"}})
+	archived := api.AddDroplet(fakeapi.Droplet{Status: fakeapi.StatusArchive, Tags: []string{"fleet"}})
+	cli := newTFCLI(t, map[string]string{"DIGITALOCEAN_ACCESS_TOKEN": testToken})
+	cli.writeConfig(gradientTerraformBlock + fmt.Sprintf(`
+provider "gradient" {
+  api_endpoint = %q
+}
+
+action "gradient_droplet_action" "fleet_on" {
+  config {
+    tag_name = "fleet"
+    type     = "power_on"
+  }
+}
+`, api.URL()))
+	out := cli.mustRun(1, "apply", "-auto-approve", "-input=false", "-no-color", "-invoke=action.gradient_droplet_action.fleet_on")
+	flat := strings.Join(strings.Fields(out), " ")
+	if want := fmt.Sprintf(`droplet %d has the status "archive"`, archived.ID); !strings.Contains(flat, want) {
+		t.Errorf("output lacks %q:\n%s", want, out)
+	}
+	if n := api.Stats().ByMethod["POST"]; n != 0 {
+		t.Errorf("%d POSTs, want 0: nothing is sent when a droplet of the tag is archived", n)
+	}
+}

@@ -20,6 +20,8 @@ type actionRef struct {
 	Type      string
 	DropletID int64
 	Tag       string
+	// Entry is who ran the action, for hints on what is kept of it.
+	Entry entryKind
 }
 
 // errorDetail explains err for a diagnostic: what was being done, what the API said, and
@@ -91,22 +93,36 @@ func errorHint(ref actionRef, err error) string {
 		spent := "The token's API rate limit (250 requests a minute, 5,000 an hour, shared by every tool using the token) is spent."
 		if ref.ActionID != 0 && errors.As(err, new(*client.WaitError)) {
 			// The action was started: simply running again would start a second one.
-			return spent + " " + goesOnHint(ref.ActionID) + " Do so once the limit frees up."
+			return spent + " " + goesOnHint(ref) + " Do so once the limit frees up."
 		}
 		return spent + " Run again once it frees up."
 	case client.IsPendingEvent(err):
 		return "The droplet kept another action in progress longer than the provider waited for it. Order actions on one droplet with depends_on."
 	case errors.As(err, new(*client.OffCheckError)):
-		return "No power_off was initiated: the shutdown completed, but whether the droplet turned off is unknown; check the droplet's status. A gradient_droplet_action resource is marked tainted, so its next apply runs the shutdown and the fallback again; if the droplet is off by now, run `terraform untaint` on it instead."
+		unknown := "No power_off was initiated: the shutdown completed, but whether the droplet turned off is unknown; check the droplet's status."
+		switch ref.Entry {
+		case entryPower:
+			return unknown + " The next apply reads the droplet again and acts only if it is still on."
+		case entryInvoke:
+			return unknown
+		}
+		return unknown + " A gradient_droplet_action resource is marked tainted, so its next apply runs the shutdown and the fallback again; if the droplet is off by now, run `terraform untaint` on it instead."
 	case client.IsUnprocessable(err):
 		return "DigitalOcean refused the request as invalid and did not act on it: correct what its message names (an argument, or the droplet's state), then run again."
 	case client.IsNotFound(err) && ref.DropletID != 0 && ref.ActionID == 0:
 		return fmt.Sprintf("DigitalOcean has no droplet %d visible to this token: check droplet_id, and that the token belongs to the team that owns the droplet.", ref.DropletID)
 	case errors.As(err, new(*client.ActionFailedError)):
-		return "DigitalOcean ran the action and reports that it failed; the provider does not retry it. Check the droplet (its state, and its recent actions and events in the control panel) before running the action again: a resource holding the failed action is tainted, so its next apply runs the action again."
+		failed := "DigitalOcean ran the action and reports that it failed; the provider does not retry it. Check the droplet (its state, and its recent actions and events in the control panel) before running the action again"
+		switch ref.Entry {
+		case entryPower:
+			return failed + ": the next apply reads the droplet again and acts if it is still not in its state."
+		case entryInvoke:
+			return failed + "."
+		}
+		return failed + ": a resource holding the failed action is tainted, so its next apply runs the action again."
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		if ref.ActionID != 0 {
-			return goesOnHint(ref.ActionID) + " Raise timeouts to wait longer."
+			return goesOnHint(ref) + " Raise timeouts to wait longer."
 		}
 		return "The action may not have been initiated; check the droplet's recent actions before running again."
 	}
@@ -114,7 +130,14 @@ func errorHint(ref actionRef, err error) string {
 }
 
 // goesOnHint says what to do about an action that was started but not waited out.
-func goesOnHint(actionID int64) string {
+func goesOnHint(ref actionRef) string {
+	switch ref.Entry {
+	case entryInvoke:
+		return fmt.Sprintf("The action (ID %d) goes on at DigitalOcean: the provider only stopped waiting for it. Read its final status with the gradient_droplet_action data source before invoking again.", ref.ActionID)
+	case entryPower:
+		return fmt.Sprintf("The action (ID %d) goes on at DigitalOcean: the provider only stopped waiting for it. The next apply reads the droplet again and sends nothing if the action brought it to its state.", ref.ActionID)
+	}
+	actionID := ref.ActionID
 	return fmt.Sprintf("The action goes on at DigitalOcean: the provider only stopped waiting for it. Its ID (%d) is in the state and Terraform marks the resource tainted, so the next apply would start a new action. To adopt the running one instead, run `terraform untaint` on the resource: the next refresh reads its final status.", actionID)
 }
 
@@ -126,6 +149,11 @@ func (o *runOutcome) diagnostics() diag.Diagnostics {
 	for i, m := range o.Snapshots {
 		snapshotWarning(&o.Actions[i], m, &diags)
 	}
+	if o.ShutdownErr != nil && len(o.Actions) > 0 {
+		a := o.Actions[0]
+		diags.AddWarning("Shutdown failed, droplet powered off",
+			fmt.Sprintf("Action ID:  %d\nType:       shutdown\nDroplet ID: %d\n\nDigitalOcean reports that the graceful shutdown failed (%v), so the droplet was powered off with power_off instead, as it must be off.", a.ID, a.ResourceID, o.ShutdownErr))
+	}
 	if o.ok() {
 		return diags
 	}
@@ -133,7 +161,7 @@ func (o *runOutcome) diagnostics() diag.Diagnostics {
 		o.tagDiagnostics(&diags)
 		return diags
 	}
-	ref := actionRef{Type: string(o.spec.Request.Type), DropletID: o.spec.DropletID}
+	ref := actionRef{Type: string(o.spec.Request.Type), DropletID: o.spec.DropletID, Entry: o.spec.Entry}
 	if len(o.Actions) > 0 {
 		ref.ActionID = o.Actions[0].ID
 	}
@@ -160,14 +188,16 @@ func (o *runOutcome) tagDiagnostics(diags *diag.Diagnostics) {
 	case errors.Is(o.Err, errNoTaggedDroplets):
 		diags.AddAttributeError(path.Root("tag_name"), "Droplet bulk action not started", noTaggedDropletsDetail(tag, typ))
 	case errors.Is(o.Err, errNoActionsStarted):
-		diags.AddAttributeError(path.Root("tag_name"), "No droplet carries the tag",
-			fmt.Sprintf("DigitalOcean started no %s action: no droplet carries the tag %q.", typ, tag))
+		diags.AddAttributeError(path.Root("tag_name"), "DigitalOcean started no action",
+			fmt.Sprintf("Tag:  %s\nType: %s\n\nThe droplets carrying the tag were listed, but DigitalOcean answered the by-tag call with no action: nothing was started. Check whether the tag's droplets changed meanwhile, then run again.", tag, typ))
 	case o.Failed == stageInitiate && len(o.Actions) > 0:
 		diags.AddError("Droplet bulk action started on only some droplets", partialInitiateDetail(tag, typ, o.Actions, o.Err))
+	case errors.As(o.Err, new(*errArchived)):
+		diags.AddAttributeError(path.Root("tag_name"), "Droplet is archived", o.Err.Error()+": nothing was started.")
 	case o.Failed == stageStart, o.Failed == stageInitiate:
 		diags.AddError("Droplet bulk action not started", bulkInitiateDetail(tag, typ, o.Err))
 	case o.Failed == stageWait:
-		summary, detail := bulkOutcome(tag, typ, o.Actions, o.WaitErrs, o.spec.KeepsIDs)
+		summary, detail := bulkOutcome(tag, typ, o.Actions, o.WaitErrs, o.spec.Entry != entryInvoke)
 		diags.AddError(summary, detail)
 	}
 }
@@ -294,7 +324,7 @@ func bulkOutcome(tag, typ string, acts []client.Action, errs []error, keepsIDs b
 }
 
 // snapshotWarning says why a completed snapshot action's image was not recorded.
-func snapshotWarning(a *client.Action, m client.SnapshotMatch, diags *diag.Diagnostics) {
+func snapshotWarning(a *client.Action, m snapshotResult, diags *diag.Diagnostics) {
 	if m.ID != "" || a.Type != client.ActionSnapshot || a.Status != client.StatusCompleted {
 		return
 	}
@@ -305,7 +335,7 @@ func snapshotWarning(a *client.Action, m client.SnapshotMatch, diags *diag.Diagn
 }
 
 // snapshotIDValue is a match's image ID for the state: null when there is none.
-func snapshotIDValue(m client.SnapshotMatch) types.String {
+func snapshotIDValue(m snapshotResult) types.String {
 	if m.ID == "" {
 		return types.StringNull()
 	}

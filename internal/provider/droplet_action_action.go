@@ -187,7 +187,7 @@ func (a *DropletActionAction) Invoke(ctx context.Context, req action.InvokeReque
 		return
 	}
 	grace, _ := parsePowerOffAfter(cfg.PowerOffAfter)
-	spec := runSpec{DropletID: cfg.DropletID.ValueInt64(), Tag: cfg.TagName.ValueString(), Request: areq, PowerOffAfter: grace, SkipDone: true}
+	spec := runSpec{DropletID: cfg.DropletID.ValueInt64(), Tag: cfg.TagName.ValueString(), Request: areq, PowerOffAfter: grace, SkipDone: true, Entry: entryInvoke}
 	where := fmt.Sprintf("droplet %d", spec.DropletID)
 	if spec.Tag != "" {
 		where = fmt.Sprintf("droplets tagged %q", spec.Tag)

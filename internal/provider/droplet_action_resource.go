@@ -37,6 +37,18 @@ var (
 // of replacing the resource (which would run the action again).
 const privateImported = "imported"
 
+// privateSnapshotRetry marks a snapshot whose image could not be looked up (the list
+// failed): the next refresh looks again. An ambiguous match is not retried.
+const privateSnapshotRetry = "snapshot_retry"
+
+// retryFlag is the private-state value of privateSnapshotRetry: set when a lookup failed.
+func retryFlag(failed bool) []byte {
+	if failed {
+		return []byte("true")
+	}
+	return nil
+}
+
 // NewDropletActionResource returns the gradient_droplet_action resource.
 func NewDropletActionResource() resource.Resource { return &DropletActionResource{} }
 
@@ -287,7 +299,7 @@ func (r *DropletActionResource) Create(ctx context.Context, req resource.CreateR
 	plan.PowerOffFallback = types.BoolValue(false)
 	plan.PowerOffActionID = types.StringNull()
 	plan.SnapshotID = types.StringNull()
-	spec := runSpec{DropletID: plan.DropletID.ValueInt64(), Request: areq, NoWait: !plan.Wait.ValueBool(), PowerOffAfter: grace, KeepsIDs: true}
+	spec := runSpec{DropletID: plan.DropletID.ValueInt64(), Request: areq, NoWait: !plan.Wait.ValueBool(), PowerOffAfter: grace, Entry: entryActionResource}
 	o := run(ctx, r.client, spec, runHooks{
 		// The ID goes into the state before the wait, so that a failed or interrupted
 		// wait leaves a recorded (tainted) action rather than an orphaned one.
@@ -310,6 +322,7 @@ func (r *DropletActionResource) Create(ctx context.Context, req resource.CreateR
 		resp.Diagnostics.Append(plan.setAction(ctx, &o.Actions[0])...)
 		if len(o.Snapshots) > 0 {
 			plan.SnapshotID = snapshotIDValue(o.Snapshots[0])
+			resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateSnapshotRetry, retryFlag(o.Snapshots[0].LookupFailed))...)
 		}
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	}
@@ -354,11 +367,15 @@ func (r *DropletActionResource) Read(ctx context.Context, req resource.ReadReque
 	}
 	// The image of a snapshot is looked up once, when its completion is first seen here:
 	// right after an import, or after an apply that did not wait.
+	// A lookup that failed is tried again at each refresh until it succeeds.
 	firstSeenDone := (state.Type.IsNull() || state.Status.ValueString() != string(client.StatusCompleted)) && a.Status == client.StatusCompleted
-	if firstSeenDone && a.Type == client.ActionSnapshot && state.SnapshotID.IsNull() {
+	retry, d := req.Private.GetKey(ctx, privateSnapshotRetry)
+	resp.Diagnostics.Append(d...)
+	if (firstSeenDone || len(retry) > 0) && a.Type == client.ActionSnapshot && state.SnapshotID.IsNull() {
 		m := snapshotOf(ctx, r.client, a, state.Name.ValueString())
 		snapshotWarning(a, m, &resp.Diagnostics)
 		state.SnapshotID = snapshotIDValue(m)
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateSnapshotRetry, retryFlag(m.LookupFailed))...)
 	}
 	state.DropletID = newDropletID(a.ResourceID)
 	state.Type = types.StringValue(string(a.Type))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -70,7 +71,7 @@ var bulkActionEntryAttrTypes = map[string]attr.Type{
 }
 
 // bulkEntryFrom maps an action and, for a snapshot, the image it made.
-func bulkEntryFrom(a *client.Action, snap client.SnapshotMatch) bulkActionEntry {
+func bulkEntryFrom(a *client.Action, snap snapshotResult) bulkActionEntry {
 	return bulkActionEntry{
 		SnapshotID:  snapshotIDValue(snap),
 		ID:          types.StringValue(strconv.FormatInt(a.ID, 10)),
@@ -82,10 +83,10 @@ func bulkEntryFrom(a *client.Action, snap client.SnapshotMatch) bulkActionEntry 
 }
 
 // setActions records acts; snaps, when not nil, holds the image each snapshot made.
-func (m *dropletBulkActionModel) setActions(ctx context.Context, acts []client.Action, snaps []client.SnapshotMatch) diag.Diagnostics {
+func (m *dropletBulkActionModel) setActions(ctx context.Context, acts []client.Action, snaps []snapshotResult) diag.Diagnostics {
 	entries := make([]bulkActionEntry, len(acts))
 	for i := range acts {
-		var snap client.SnapshotMatch
+		var snap snapshotResult
 		if i < len(snaps) {
 			snap = snaps[i]
 		}
@@ -250,10 +251,10 @@ func (r *DropletBulkActionResource) Create(ctx context.Context, req resource.Cre
 	defer cancel()
 
 	spec := runSpec{
-		Tag:      plan.TagName.ValueString(),
-		Request:  client.ActionRequest{Type: client.ActionType(plan.Type.ValueString()), Name: plan.Name.ValueString()},
-		NoWait:   !plan.Wait.ValueBool(),
-		KeepsIDs: true,
+		Tag:     plan.TagName.ValueString(),
+		Request: client.ActionRequest{Type: client.ActionType(plan.Type.ValueString()), Name: plan.Name.ValueString()},
+		NoWait:  !plan.Wait.ValueBool(),
+		Entry:   entryActionResource,
 	}
 	o := run(ctx, r.client, spec, runHooks{
 		// Every ID goes into the state before the wait, so that a failed or interrupted
@@ -266,6 +267,8 @@ func (r *DropletBulkActionResource) Create(ctx context.Context, req resource.Cre
 		Read: progressLogger(ctx),
 	})
 	if len(o.Actions) > 0 {
+		failed := slices.ContainsFunc(o.Snapshots, func(m snapshotResult) bool { return m.LookupFailed })
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateSnapshotRetry, retryFlag(failed))...)
 		resp.Diagnostics.Append(plan.setActions(ctx, o.Actions, o.Snapshots)...)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	}
@@ -285,9 +288,15 @@ func (r *DropletBulkActionResource) Read(ctx context.Context, req resource.ReadR
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	retry, d := req.Private.GetKey(ctx, privateSnapshotRetry)
+	resp.Diagnostics.Append(d...)
 	var missing []string
+	lookupFailed := false
 	for i, e := range entries {
 		if client.ActionStatus(e.Status.ValueString()).Done() {
+			if len(retry) > 0 && r.retrySnapshot(ctx, &state, &entries[i], resp) {
+				lookupFailed = true
+			}
 			continue
 		}
 		id, err := strconv.ParseInt(e.ID.ValueString(), 10, 64)
@@ -311,8 +320,10 @@ func (r *DropletBulkActionResource) Read(ctx context.Context, req resource.ReadR
 		// A snapshot that completes now, after an apply that did not wait, gets its image.
 		m := snapshotOf(ctx, r.client, a, state.Name.ValueString())
 		snapshotWarning(a, m, &resp.Diagnostics)
+		lookupFailed = lookupFailed || m.LookupFailed
 		entries[i] = bulkEntryFrom(a, m)
 	}
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateSnapshotRetry, retryFlag(lookupFailed))...)
 	if len(missing) > 0 {
 		resp.Diagnostics.AddWarning("Droplet action not found",
 			fmt.Sprintf("DigitalOcean no longer reports these %s actions of the tag %q:\n%s\n\nThey stay in the state as last read; destroy the resource to forget them.",
@@ -320,6 +331,26 @@ func (r *DropletBulkActionResource) Read(ctx context.Context, req resource.ReadR
 	}
 	resp.Diagnostics.Append(state.setEntries(ctx, entries)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// retrySnapshot looks again for the image of a completed snapshot entry whose lookup
+// failed before, and reports whether it failed again.
+func (r *DropletBulkActionResource) retrySnapshot(ctx context.Context, state *dropletBulkActionModel, e *bulkActionEntry, resp *resource.ReadResponse) bool {
+	if state.Type.ValueString() != string(client.ActionSnapshot) || e.Status.ValueString() != string(client.StatusCompleted) || !e.SnapshotID.IsNull() {
+		return false
+	}
+	id, err := strconv.ParseInt(e.ID.ValueString(), 10, 64)
+	if err != nil {
+		return false
+	}
+	a, _, err := r.client.ReadAction(ctx, e.DropletID.ValueInt64(), id)
+	if err != nil {
+		return true
+	}
+	m := snapshotOf(ctx, r.client, a, state.Name.ValueString())
+	snapshotWarning(a, m, &resp.Diagnostics)
+	e.SnapshotID = snapshotIDValue(m)
+	return m.LookupFailed
 }
 
 func (r *DropletBulkActionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

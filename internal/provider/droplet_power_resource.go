@@ -96,11 +96,11 @@ func (r *DropletPowerResource) Schema(ctx context.Context, _ resource.SchemaRequ
 				Computed: true,
 				Default:  stringdefault.StaticString(defaultShutdownTimeout),
 				MarkdownDescription: "When turning the droplet off: how long, once the graceful `shutdown` action has completed, to give the droplet to reach `off` before a `power_off` is sent, as a duration such as `90s`. " +
-					"`0s` sends `power_off` at once, with no shutdown. Defaults to `" + defaultShutdownTimeout + "`. Changing it updates the state only.",
+					"`0s` sends `power_off` at once, with no shutdown. A shutdown that DigitalOcean reports failed is followed by `power_off` at once, with a warning. Defaults to `" + defaultShutdownTimeout + "`. Changing it updates the state only.",
 			},
 			"status": schema.StringAttribute{
 				Computed:            true,
-				MarkdownDescription: "The droplet's status as DigitalOcean last reported it: `new`, `active`, `off` or `archive`.",
+				MarkdownDescription: "The droplet's status as DigitalOcean last reported it: `new` (still being created), `active` or `off`. An `archive`d droplet is an error instead.",
 			},
 			"last_action_id": schema.StringAttribute{
 				Computed: true,
@@ -192,8 +192,7 @@ func (r *DropletPowerResource) Create(ctx context.Context, req resource.CreateRe
 	}
 	plan.ID = types.StringValue(strconv.FormatInt(plan.DropletID.ValueInt64(), 10))
 	plan.LastActionID = types.StringNull()
-	r.apply(ctx, timeout, &plan, nil, &resp.State, &resp.Diagnostics)
-	if resp.Identity != nil && !resp.Diagnostics.HasError() {
+	if r.apply(ctx, timeout, &plan, nil, &resp.State, &resp.Diagnostics) && resp.Identity != nil {
 		resp.Diagnostics.Append(resp.Identity.Set(ctx, powerIdentityModel{DropletID: types.Int64Value(plan.DropletID.ValueInt64())})...)
 	}
 }
@@ -226,18 +225,20 @@ type stateSetter interface {
 }
 
 // apply brings the droplet to plan.State through the one path that runs actions, reading
-// it first and sending nothing when it is already there, and writes the state. prior is
-// the state before an update (nil on create): when the apply fails before any action
-// started, an update keeps it, and a create leaves no resource.
-func (r *DropletPowerResource) apply(ctx context.Context, timeout time.Duration, plan, prior *dropletPowerModel, state stateSetter, diags *diag.Diagnostics) {
+// it first and sending nothing when it is already there, and writes the state, reporting
+// whether it did. prior is the state before an update (nil on create): when the apply
+// fails before any action started, an update keeps it and a create leaves no resource;
+// when it fails after, an update records the prior power state, not the one it did not
+// reach, so the next plan tries again.
+func (r *DropletPowerResource) apply(ctx context.Context, timeout time.Duration, plan, prior *dropletPowerModel, state stateSetter, diags *diag.Diagnostics) bool {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	grace, err := parseShutdownTimeout(plan.ShutdownTimeout)
 	if err != nil {
 		diags.AddAttributeError(path.Root("shutdown_timeout"), "Invalid duration", err.Error())
-		return
+		return false
 	}
-	spec := runSpec{DropletID: plan.DropletID.ValueInt64(), SkipDone: true, KeepsIDs: true}
+	spec := runSpec{DropletID: plan.DropletID.ValueInt64(), SkipDone: true, ForceOff: true, Entry: entryPower}
 	switch {
 	case plan.State.ValueString() == powerOn:
 		spec.Request.Type = client.ActionPowerOn
@@ -269,11 +270,20 @@ func (r *DropletPowerResource) apply(ctx context.Context, timeout time.Duration,
 	}
 	diags.Append(o.diagnostics()...)
 	switch {
-	case !diags.HasError() || len(o.Actions) > 0:
+	case !diags.HasError():
 		diags.Append(state.Set(ctx, plan)...)
+		return true
+	case len(o.Actions) > 0:
+		if prior != nil {
+			plan.State = prior.State
+		}
+		diags.Append(state.Set(ctx, plan)...)
+		return true
 	case prior != nil:
 		diags.Append(state.Set(ctx, prior)...)
+		return true
 	}
+	return false
 }
 
 func (r *DropletPowerResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {

@@ -367,3 +367,54 @@ func TestAccDropletPower_invalidShutdownTimeout(t *testing.T) {
 		},
 	})
 }
+
+// TestAccDropletPower_shutdownErrored turns off a droplet whose shutdown DigitalOcean
+// reports errored: the droplet must be off, so a power_off follows at once.
+func TestAccDropletPower_shutdownErrored(t *testing.T) {
+	t.Parallel()
+	api := newTestAPI(t, strictPower)
+	d := api.AddDroplet(fakeapi.Droplet{})
+	api.SetActionOutcome(d.ID, client.ActionShutdown, true)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: providerConfig(api) + powerConfig(api, "p", d.ID, "off", ""),
+			Check: resource.ComposeTestCheckFunc(
+				expectActions(api, d.ID, client.ActionShutdown, client.ActionPowerOff),
+				lastActionIs(api, "gradient_droplet_power.p", d.ID, client.ActionPowerOff),
+				expectStatus(api, d.ID, fakeapi.StatusOff),
+			),
+		}},
+	})
+}
+
+// TestAccDropletPower_failedUpdateRetries fails an update's power_off: the state keeps the
+// previous power state, so the next plan still wants the change.
+func TestAccDropletPower_failedUpdateRetries(t *testing.T) {
+	t.Parallel()
+	api := newTestAPI(t, strictPower)
+	d := api.AddDroplet(fakeapi.Droplet{})
+	off := providerConfig(api) + powerConfig(api, "p", d.ID, "off", "  shutdown_timeout = \"0s\"\n")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: providerConfig(api) + powerConfig(api, "p", d.ID, "on", "  shutdown_timeout = \"0s\"\n")},
+			{
+				PreConfig:   func() { api.SetActionOutcome(d.ID, client.ActionPowerOff, true) },
+				Config:      off,
+				ExpectError: regexp.MustCompile(`(?s)Droplet action failed.*Type: +power_off`),
+			},
+			{
+				Config:             off,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				Check:              resource.TestCheckResourceAttr("gradient_droplet_power.p", "state", "on"),
+			},
+			{
+				PreConfig: func() { api.SetActionOutcome(d.ID, client.ActionPowerOff, false) },
+				Config:    off,
+				Check:     expectStatus(api, d.ID, fakeapi.StatusOff),
+			},
+		},
+	})
+}

@@ -40,10 +40,26 @@ type runSpec struct {
 	// already where a power action would leave them (the table's Reaches column). With it,
 	// a droplet still being created is waited for, and an archived one is an error.
 	SkipDone bool
-	// KeepsIDs says the caller records the action IDs (in a resource's state), which
-	// changes what a failure's diagnostics advise.
-	KeepsIDs bool
+	// ForceOff, for a shutdown with PowerOffAfter, means the goal is the droplet off rather
+	// than the shutdown itself: a shutdown that DigitalOcean reports errored is followed by
+	// a power_off at once instead of failing the run.
+	ForceOff bool
+	// Entry is the kind of caller, which changes what a failure's diagnostics advise.
+	Entry entryKind
 }
+
+// entryKind says which kind of caller ran an action: what it keeps of it decides what a
+// failure's diagnostics advise.
+type entryKind int
+
+const (
+	// entryActionResource keeps the action IDs in a resource's state, tainted on failure.
+	entryActionResource entryKind = iota
+	// entryInvoke is the Terraform action: nothing is kept.
+	entryInvoke
+	// entryPower keeps a power state, read again at every apply.
+	entryPower
+)
 
 // runHooks are called, when set, as the run goes; never concurrently with each other
 // except Read, which bulk waits call from several goroutines.
@@ -87,7 +103,17 @@ type runOutcome struct {
 	Skipped  []client.Droplet
 	// Snapshots, for snapshot actions, hold the image each completed one made (an empty
 	// ID when it cannot be told apart, with the reason); parallel to Actions.
-	Snapshots []client.SnapshotMatch
+	Snapshots []snapshotResult
+	// ShutdownErr is the errored shutdown that ForceOff followed with a power_off.
+	ShutdownErr error
+}
+
+// snapshotResult is the image a snapshot action made, as far as it could be found.
+type snapshotResult struct {
+	client.SnapshotMatch
+	// LookupFailed says the droplet's snapshots could not be listed: looking again later
+	// may find the image, unlike an ambiguous match.
+	LookupFailed bool
 }
 
 func (o *runOutcome) ok() bool { return o.Failed == stageDone }
@@ -161,7 +187,14 @@ func runDroplet(ctx context.Context, c *client.Client, spec runSpec, hooks runHo
 		o.Actions[0] = *final
 	}
 	o.WaitErrs = []error{err}
-	if err != nil {
+	grace := spec.PowerOffAfter
+	switch {
+	case err == nil:
+	case spec.ForceOff && spec.Request.Type == client.ActionShutdown && errors.As(err, new(*client.ActionFailedError)):
+		// The shutdown failed, so the droplet is still on: power it off now.
+		o.ShutdownErr, o.WaitErrs[0], grace = err, nil, 0
+		tflog.Info(ctx, "shutdown errored; powering off", map[string]any{"droplet_id": id, "action_id": act.ID})
+	default:
 		o.Failed = stageWait
 		return o
 	}
@@ -170,7 +203,7 @@ func runDroplet(ctx context.Context, c *client.Client, spec runSpec, hooks runHo
 	if spec.Request.Type != client.ActionShutdown || spec.PowerOffAfter <= 0 {
 		return o
 	}
-	pa, err := c.EnsureOff(ctx, id, spec.PowerOffAfter, hooks.PowerOffInitiated)
+	pa, err := c.EnsureOff(ctx, id, grace, hooks.PowerOffInitiated)
 	o.PowerOff = pa
 	if pa != nil {
 		tflog.Info(ctx, "shutdown left the droplet on; powered it off", map[string]any{"droplet_id": id, "power_off_action_id": pa.ID})
@@ -200,21 +233,9 @@ func runTag(ctx context.Context, c *client.Client, spec runSpec, hooks runHooks)
 
 	var todo []int64
 	if spec.SkipDone {
-		// Read again now that they are held: a queued action may have changed them.
-		ds, err := c.DropletsByTag(ctx, tag)
-		if err != nil {
-			return o.fail(stageStart, fmt.Errorf("listing the droplets tagged %q to see which are already %s: %w", tag, reaches(spec.Request.Type), err))
-		}
-		if len(ds) == 0 {
-			return o.fail(stageStart, errNoTaggedDroplets)
-		}
-		o.Droplets = ds
-		for _, d := range ds {
-			if alreadyDone(spec.Request.Type, d.Status) {
-				o.skip(d, hooks)
-			} else {
-				todo = append(todo, d.ID)
-			}
+		var err error
+		if todo, err = o.tagTodo(ctx, c, ids, hooks); err != nil {
+			return o.fail(stageStart, err)
 		}
 		if len(todo) == 0 {
 			return o
@@ -262,7 +283,7 @@ func (o *runOutcome) findSnapshots(ctx context.Context, c *client.Client) {
 	if o.spec.Request.Type != client.ActionSnapshot {
 		return
 	}
-	o.Snapshots = make([]client.SnapshotMatch, len(o.Actions))
+	o.Snapshots = make([]snapshotResult, len(o.Actions))
 	for i := range o.Actions {
 		o.Snapshots[i] = snapshotOf(ctx, c, &o.Actions[i], o.spec.Request.Name)
 	}
@@ -271,15 +292,53 @@ func (o *runOutcome) findSnapshots(ctx context.Context, c *client.Client) {
 // snapshotOf finds the image that a completed snapshot action made, by the name it was
 // given (empty: any name) and its times. Anything else, or a lookup that fails, gives an
 // empty ID with the reason: an image is never guessed.
-func snapshotOf(ctx context.Context, c *client.Client, a *client.Action, name string) client.SnapshotMatch {
+func snapshotOf(ctx context.Context, c *client.Client, a *client.Action, name string) snapshotResult {
 	if a.Type != client.ActionSnapshot || a.Status != client.StatusCompleted {
-		return client.SnapshotMatch{}
+		return snapshotResult{}
 	}
 	m, err := c.FindSnapshot(ctx, *a, name)
 	if err != nil {
-		return client.SnapshotMatch{Reason: fmt.Sprintf("listing the snapshots of droplet %d failed: %v", a.ResourceID, err)}
+		return snapshotResult{SnapshotMatch: client.SnapshotMatch{Reason: fmt.Sprintf("looking it up failed: %v", err)}, LookupFailed: true}
 	}
-	return m
+	return snapshotResult{SnapshotMatch: m}
+}
+
+// tagTodo reads the held droplets of the tag again, now that actions queued before this
+// one have finished, waits for those DigitalOcean is still creating, and returns the IDs
+// of those that need the action; the others are skipped. A droplet tagged since the tag
+// was first listed is not held, so it is left alone; an archived one is an error.
+func (o *runOutcome) tagTodo(ctx context.Context, c *client.Client, held []int64, hooks runHooks) ([]int64, error) {
+	t := o.spec.Request.Type
+	ds, err := c.DropletsByTag(ctx, o.spec.Tag)
+	if err != nil {
+		return nil, fmt.Errorf("listing the droplets tagged %q to see which are already %s: %w", o.spec.Tag, reaches(t), err)
+	}
+	var todo []int64
+	for _, d := range ds {
+		if !slices.Contains(held, d.ID) {
+			continue
+		}
+		if d.Status == client.DropletNew {
+			settled, err := readSettled(ctx, c, d.ID)
+			if err != nil {
+				return nil, err
+			}
+			d = *settled
+		}
+		if d.Status == client.DropletArchive {
+			return nil, &errArchived{DropletID: d.ID}
+		}
+		o.Droplets = append(o.Droplets, d)
+		if alreadyDone(t, d.Status) {
+			o.skip(d, hooks)
+		} else {
+			todo = append(todo, d.ID)
+		}
+	}
+	if len(o.Droplets) == 0 {
+		return nil, errNoTaggedDroplets
+	}
+	return todo, nil
 }
 
 // initiateEach starts req on each droplet in turn and stops at the first refusal,

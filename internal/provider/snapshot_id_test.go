@@ -198,3 +198,53 @@ resource "gradient_droplet_bulk_action" "web" {
 		},
 	})
 }
+
+// TestAccSnapshotID_lookupRetried refuses the first listing of the droplet's snapshots:
+// the apply succeeds with snapshot_id null and a warning, and the next refresh looks again
+// and records the image, for the resource and for the bulk resource.
+func TestAccSnapshotID_lookupRetried(t *testing.T) {
+	t.Parallel()
+	api := newTestAPI(t)
+	d := api.AddDroplet(fakeapi.Droplet{})
+	w := api.AddDroplet(fakeapi.Droplet{Tags: []string{"web"}})
+	for _, id := range []int64{d.ID, w.ID} {
+		api.InjectFault(fakeapi.Fault{Method: "GET", PathPrefix: fmt.Sprintf("/v2/droplets/%d/snapshots", id), Kind: fakeapi.FaultStatus, Status: 403})
+	}
+	cfg := providerConfig(api) + fmt.Sprintf(`
+resource "gradient_droplet_action" "snap" {
+  droplet_id = %d
+  type       = "snapshot"
+}
+resource "gradient_droplet_bulk_action" "web" {
+  tag_name = "web"
+  type     = "snapshot"
+}
+`, d.ID)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("gradient_droplet_action.snap", tfjsonpath.New("snapshot_id"), knownvalue.Null()),
+					statecheck.ExpectKnownValue("gradient_droplet_bulk_action.web", tfjsonpath.New("actions").AtSliceIndex(0).AtMapKey("snapshot_id"), knownvalue.Null()),
+				},
+				Check: func(*terraform.State) error {
+					if n := len(api.Faults()); n != 0 {
+						return fmt.Errorf("%d injected faults unspent: the first lookups did not happen", n)
+					}
+					return nil
+				},
+			},
+			{
+				RefreshState: true,
+				Check: func(s *terraform.State) error {
+					return resource.ComposeTestCheckFunc(
+						resource.TestCheckResourceAttr("gradient_droplet_action.snap", "snapshot_id", newestSnapshotID(t, api, d.ID)),
+						resource.TestCheckResourceAttr("gradient_droplet_bulk_action.web", "actions.0.snapshot_id", newestSnapshotID(t, api, w.ID)),
+					)(s)
+				},
+			},
+		},
+	})
+}

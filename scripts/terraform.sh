@@ -1,14 +1,27 @@
 #!/usr/bin/env bash
-# Prints the path of a Terraform CLI >= 1.14 (actions and `terraform query` need it).
+# Prints the path of a Terraform CLI.
 #
-# Order: $TF_ACC_TERRAFORM_PATH, then `terraform` on PATH, each only when new enough;
-# else a binary built from the Go module proxy and cached under $GRADIENT_TF_CACHE
-# (default ~/.cache/gradient-terraform). No release download is needed: the Terraform
+#   scripts/terraform.sh          a Terraform >= 1.14 (actions and `terraform query` need it)
+#   scripts/terraform.sh 1.11.4   exactly that version (`make test-terraform-old`)
+#
+# Without an argument: $TF_ACC_TERRAFORM_PATH, then `terraform` on PATH, each only when new
+# enough; else a binary built from the Go module proxy and cached under $GRADIENT_TF_CACHE
+# (default ~/.cache/gradient-terraform). With a version: only that cache, so the version
+# tested is the one built here, whatever else is installed. No release download is needed: the Terraform
 # module is fetched as source, its nested state-backend modules (not in the module zip)
-# are dropped, and the CLI is built with the local Go toolchain.
+# are dropped, and the CLI is built with the local Go toolchain. The same recipe builds
+# 1.11 to 1.15 (1.11 has no oci backend: dropping it is then a no-op).
 set -euo pipefail
 
-TF_VERSION="${GRADIENT_TF_VERSION:-1.15.0}"
+EXACT="${1:-}"
+if [ -n "$EXACT" ]; then
+  EXACT=${EXACT#v}
+  case "$EXACT" in
+    [0-9]*.[0-9]*.[0-9]*) ;;
+    *) printf 'terraform.sh: version %s is not MAJOR.MINOR.PATCH\n' "$1" >&2; exit 2 ;;
+  esac
+fi
+TF_VERSION="${EXACT:-${GRADIENT_TF_VERSION:-1.15.0}}"
 MIN_MINOR=14
 CACHE="${GRADIENT_TF_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gradient-terraform}"
 
@@ -26,16 +39,19 @@ new_enough() {
   [ -x "$bin" ] || return 1
   v=$("$bin" version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([0-9.]*\).*/\1/p' | head -n1)
   [ -n "$v" ] || return 1
+  if [ -n "$EXACT" ]; then [ "$v" = "$EXACT" ]; return; fi
   local major minor
   major=${v%%.*}; minor=${v#*.}; minor=${minor%%.*}
   [ "$major" -gt 1 ] || { [ "$major" -eq 1 ] && [ "$minor" -ge "$MIN_MINOR" ]; }
 }
 
-if [ -n "${TF_ACC_TERRAFORM_PATH:-}" ] && new_enough "$TF_ACC_TERRAFORM_PATH"; then
-  echo "$TF_ACC_TERRAFORM_PATH"; exit 0
-fi
-if command -v terraform >/dev/null 2>&1 && new_enough "$(command -v terraform)"; then
-  command -v terraform; exit 0
+if [ -z "$EXACT" ]; then
+  if [ -n "${TF_ACC_TERRAFORM_PATH:-}" ] && new_enough "$TF_ACC_TERRAFORM_PATH"; then
+    echo "$TF_ACC_TERRAFORM_PATH"; exit 0
+  fi
+  if command -v terraform >/dev/null 2>&1 && new_enough "$(command -v terraform)"; then
+    command -v terraform; exit 0
+  fi
 fi
 
 bin="$CACHE/$TF_VERSION/terraform"
@@ -43,7 +59,8 @@ if new_enough "$bin"; then
   echo "$bin"; exit 0
 fi
 
-log "no Terraform >= 1.$MIN_MINOR found; building v$TF_VERSION from source (about 2 minutes)"
+if [ -n "$EXACT" ]; then want="Terraform $EXACT"; else want="Terraform >= 1.$MIN_MINOR"; fi
+log "no $want found; building v$TF_VERSION from source (about 2 minutes)"
 work=$(mktemp -d)
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
 
@@ -60,6 +77,9 @@ for b in $backends; do
   sed -i "\#\"$m\"#d" internal/backend/init/init.go
 done
 go mod edit -dropreplace=github.com/hashicorp/terraform/internal/legacy -droprequire=github.com/hashicorp/terraform/internal/legacy
+# Up to 1.11, go.mod sets `godebug tlskyber=0` (off a TLS key exchange Go 1.24 removed),
+# which newer Go toolchains refuse as unknown; the exchange it turned off no longer exists.
+go mod edit -dropgodebug=tlskyber
 # Registration lines read like: "s3": func(enc encryption.StateEncryption) backend.Backend { return backendS3.New(enc) },
 for alias in backendAzure backendConsul backendCos backendGCS backendKubernetes backendOSS backendPg backendS3 backendOCI; do
   sed -i "/$alias\./d" internal/backend/init/init.go
@@ -70,6 +90,6 @@ GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath \
   -ldflags "-X github.com/hashicorp/terraform/version.dev=no" \
   -o "$bin.tmp" .
 mv "$bin.tmp" "$bin"
-new_enough "$bin" || { log "built binary does not report >= 1.$MIN_MINOR"; exit 1; }
+new_enough "$bin" || { log "built binary does not report $want"; exit 1; }
 log "cached $bin"
 echo "$bin"

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Prints the path of an OpenTofu CLI >= 1.12 (the version `make test-opentofu` is tested with).
+#
+# Order: $TF_ACC_TOFU_PATH, then `tofu` on PATH, each only when new enough; else a binary
+# built from the Go module proxy and cached under $GRADIENT_TF_CACHE (default
+# ~/.cache/gradient-terraform), next to the Terraform of scripts/terraform.sh. No release
+# download is needed: OpenTofu's module is fetched as source and built with the local Go
+# toolchain. Its go.mod replaces hcl/v2 with OpenTofu's fork; a replace only applies in the
+# main module, so the CLI is built inside a writable copy of the module, not with
+# `go install module@version`.
+set -euo pipefail
+
+TOFU_VERSION="${GRADIENT_TOFU_VERSION:-1.12.6}"
+MIN_MINOR=12
+CACHE="${GRADIENT_TF_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gradient-terraform}"
+
+log() { printf 'tofu.sh: %s\n' "$*" >&2; }
+
+# OpenTofu reads the same CLI config variable; an empty file silences its warning.
+if [ -n "${TF_CLI_CONFIG_FILE:-}" ] && [ ! -f "$TF_CLI_CONFIG_FILE" ]; then
+  mkdir -p "$CACHE"
+  : >"$CACHE/empty.tfrc"
+  export TF_CLI_CONFIG_FILE="$CACHE/empty.tfrc"
+fi
+
+# `tofu version -json` keeps Terraform's key, "terraform_version".
+new_enough() {
+  local bin=$1 v
+  [ -x "$bin" ] || return 1
+  v=$("$bin" version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([0-9.]*\).*/\1/p' | head -n1)
+  [ -n "$v" ] || return 1
+  local major minor
+  major=${v%%.*}; minor=${v#*.}; minor=${minor%%.*}
+  [ "$major" -gt 1 ] || { [ "$major" -eq 1 ] && [ "$minor" -ge "$MIN_MINOR" ]; }
+}
+
+if [ -n "${TF_ACC_TOFU_PATH:-}" ] && new_enough "$TF_ACC_TOFU_PATH"; then
+  echo "$TF_ACC_TOFU_PATH"; exit 0
+fi
+if command -v tofu >/dev/null 2>&1 && new_enough "$(command -v tofu)"; then
+  command -v tofu; exit 0
+fi
+
+bin="$CACHE/opentofu-$TOFU_VERSION/tofu"
+if new_enough "$bin"; then
+  echo "$bin"; exit 0
+fi
+
+log "no OpenTofu >= 1.$MIN_MINOR found; building v$TOFU_VERSION from source (a few minutes)"
+work=$(mktemp -d)
+trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
+
+dir=$(cd "$work" && GOFLAGS=-mod=mod go mod download -json "github.com/opentofu/opentofu@v$TOFU_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+[ -d "$dir" ] || { log "go mod download gave no directory"; exit 1; }
+cp -r "$dir" "$work/src"
+chmod -R u+w "$work/src"
+cd "$work/src"
+
+mkdir -p "$CACHE/opentofu-$TOFU_VERSION"
+# dev=no drops the "-dev" suffix, as in OpenTofu's release builds.
+GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath \
+  -ldflags "-X github.com/opentofu/opentofu/version.dev=no" \
+  -o "$bin.tmp" ./cmd/tofu
+mv "$bin.tmp" "$bin"
+new_enough "$bin" || { log "built binary does not report >= 1.$MIN_MINOR"; exit 1; }
+log "cached $bin"
+echo "$bin"

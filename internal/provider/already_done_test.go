@@ -113,6 +113,7 @@ action "gradient_droplet_action" "fleet_off" {
 // tag is archived, before sending anything, and names the droplet.
 func TestAccDropletActionAction_byTagArchived(t *testing.T) {
 	t.Parallel()
+	skipWithoutActions(t)
 	terraformPath(t)
 	api := newTestAPI(t, strictPower)
 	api.AddDroplet(fakeapi.Droplet{Status: fakeapi.StatusOff, Tags: []string{"fleet"}})

@@ -5,7 +5,8 @@
 terraform {
   required_providers {
     gradient = {
-      source = "gradient-tf/gradient"
+      source  = "gradient-tf/gradient"
+      version = "~> 0.1"
     }
   }
 }

@@ -369,7 +369,7 @@ const gradientTerraformBlock = `
 terraform {
   required_providers {
     gradient = {
-      source = "gradient-tf/gradient"
+      source = "registry.terraform.io/gradient-tf/gradient"
     }
   }
 }

@@ -346,6 +346,11 @@ func (r *DropletActionResource) Read(ctx context.Context, req resource.ReadReque
 		resp.Diagnostics.AddAttributeError(path.Root("id"), "Invalid action ID", fmt.Sprintf("%q is not a numeric action ID.", state.ID.ValueString()))
 		return
 	}
+	// Terraform before 1.12 sends no identity: set it on every path, including those that
+	// keep the state as it was.
+	if resp.Identity != nil {
+		resp.Diagnostics.Append(resp.Identity.Set(ctx, actionIdentityModel{ID: state.ID})...)
+	}
 	ref := actionRef{ActionID: id, Type: state.Type.ValueString(), DropletID: state.DropletID.ValueInt64()}
 	// Right after an import only the ID is known, and ref.DropletID is zero.
 	a, _, err := r.client.ReadAction(ctx, ref.DropletID, id)
@@ -404,6 +409,9 @@ func (r *DropletActionResource) Update(ctx context.Context, req resource.UpdateR
 	var plan dropletActionModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	if resp.Identity != nil {
+		resp.Diagnostics.Append(resp.Identity.Set(ctx, actionIdentityModel{ID: plan.ID})...)
+	}
 }
 
 func (r *DropletActionResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {

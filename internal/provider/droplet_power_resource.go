@@ -204,6 +204,10 @@ func (r *DropletPowerResource) Update(ctx context.Context, req resource.UpdateRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	// Terraform before 1.12 sends no identity to carry over.
+	if resp.Identity != nil {
+		resp.Diagnostics.Append(resp.Identity.Set(ctx, powerIdentityModel{DropletID: types.Int64Value(plan.DropletID.ValueInt64())})...)
+	}
 	if plan.State.Equal(prior.State) {
 		// Only shutdown_timeout or timeouts changed: nothing to run.
 		plan.Status, plan.LastActionID = prior.Status, prior.LastActionID
@@ -293,6 +297,10 @@ func (r *DropletPowerResource) Read(ctx context.Context, req resource.ReadReques
 		return
 	}
 	id := state.DropletID.ValueInt64()
+	// Terraform before 1.12 sends no identity: set it on every path, even the removal.
+	if resp.Identity != nil {
+		resp.Diagnostics.Append(resp.Identity.Set(ctx, powerIdentityModel{DropletID: types.Int64Value(id)})...)
+	}
 	d, _, err := r.client.GetDroplet(ctx, id)
 	switch {
 	case client.IsNotFound(err):

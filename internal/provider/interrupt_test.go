@@ -127,7 +127,8 @@ provider "gradient" {
 	// second actions.
 	plan := cli.mustRun(2, "plan", "-detailed-exitcode", "-input=false", "-no-color")
 	for _, addr := range addrs {
-		if !strings.Contains(plan, addr+" is tainted, so must be replaced") {
+		// OpenTofu words it "is tainted, so it must be replaced".
+		if !strings.Contains(plan, addr+" is tainted, so must be replaced") && !strings.Contains(plan, addr+" is tainted, so it must be replaced") {
 			t.Errorf("the plan before untaint does not replace %s:\n%s", addr, plan)
 		}
 	}

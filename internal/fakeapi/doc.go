@@ -56,8 +56,9 @@
 //     when the region is one of Regions();
 //   - change_backup_policy needs backups enabled;
 //   - restore's image must be one of the droplet's BackupIDs;
-//   - with Options.StrictPowerState, power_off and shutdown on a droplet that
-//     is already off answer "Droplet is already powered off.".
+//   - power_off and shutdown on a droplet that is already off answer
+//     "Droplet is already powered off.", as DigitalOcean does (unless
+//     Options.LenientPowerState, which nothing in the provider's tests uses).
 //
 // power_on on an active droplet is allowed and completes as a no-op, as are
 // reboots of an off droplet (which end active), disabling backups that are

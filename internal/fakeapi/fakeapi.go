@@ -51,10 +51,11 @@ type Options struct {
 	// benchmarks see varied but reproducible timings.
 	Jitter float64
 	Seed   int64
-	// StrictPowerState makes power_off and shutdown on a droplet that is
-	// already off fail with 422 "Droplet is already powered off.", as the real
-	// API does. Off by default so that simple tests need not track power state.
-	StrictPowerState bool
+	// LenientPowerState accepts power_off and shutdown on a droplet that is
+	// already off. The real API refuses them with 422 "Droplet is already
+	// powered off.", and so does the fake by default: this is unrealistic and
+	// exists only for tests that deliberately do not track power state.
+	LenientPowerState bool
 	// Now replaces the wall clock, for tests that need to move time by hand
 	// (rate-limit windows, action completion). Defaults to time.Now.
 	Now func() time.Time

@@ -461,7 +461,7 @@ func (s *Server) preconditionLocked(d *Droplet, p params) string {
 			return fmt.Sprintf("Image %d is not a backup of this Droplet.", id)
 		}
 	case client.ActionPowerOff, client.ActionShutdown:
-		if s.opts.StrictPowerState && d.Status == StatusOff {
+		if !s.opts.LenientPowerState && d.Status == StatusOff {
 			return "Droplet is already powered off."
 		}
 	}

@@ -18,9 +18,10 @@ import (
 	"github.com/gradient-tf/terraform-provider-gradient/internal/fakeapi"
 )
 
-// strictPower makes the fake refuse power_off and shutdown on a droplet already off, as
-// DigitalOcean does, so a needless POST fails the test instead of passing unnoticed.
-func strictPower(o *fakeapi.Options) { o.StrictPowerState = true }
+// strictPower documents that these tests rely on the fake refusing power_off and shutdown
+// on a droplet already off, as DigitalOcean does (its default), so that a needless POST
+// fails the test instead of passing unnoticed.
+func strictPower(o *fakeapi.Options) { o.LenientPowerState = false }
 
 func powerConfig(api *fakeapi.Server, name string, dropletID int64, state, extra string) string {
 	return fmt.Sprintf(`

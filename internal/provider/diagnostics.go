@@ -213,6 +213,10 @@ func bulkInitiateDetail(tag, typ string, err error) string {
 	switch {
 	case client.IsNotFound(err):
 		return fmt.Sprintf("Tag:  %s\nType: %s\n\n%s\n\nNo droplet carries the tag %q, or the tag does not exist: nothing was started.", tag, typ, err, tag)
+	case client.IsUnprocessable(err) && reaches(client.ActionType(typ)) != "":
+		return fmt.Sprintf("Tag:  %s\nType: %s\n\n%s\n\nDigitalOcean refuses the whole by-tag call when a droplet of the tag is already %s: nothing was started. "+
+			"To act only on the droplets that need it, use gradient_droplet_power with for_each over the droplets, or the gradient_droplet_action Terraform action with tag_name: both send nothing to a droplet already in the state.",
+			tag, typ, err, reaches(client.ActionType(typ)))
 	case client.IsPendingEvent(err):
 		return fmt.Sprintf("Tag:  %s\nType: %s\n\n%s\n\nAt least one droplet carrying the tag has an action in progress, and DigitalOcean starts a bulk action only when none has: nothing was started. "+
 			"Another tool, or a droplet tagged while this apply ran, may have started one. Run again once it has finished.", tag, typ, err)

@@ -559,3 +559,26 @@ func injectActionGone(api *fakeapi.Server, dropletID, actionID int64) {
 		})
 	}
 }
+
+// TestAccDropletBulkAction_powerOffSomeAlreadyOff runs power_off by tag where one droplet
+// is already off: DigitalOcean refuses the whole call, nothing starts, and the error points
+// to the forms that skip droplets already in the state.
+func TestAccDropletBulkAction_powerOffSomeAlreadyOff(t *testing.T) {
+	t.Parallel()
+	api := newTestAPI(t)
+	api.AddDroplet(fakeapi.Droplet{Tags: []string{"web"}})
+	api.AddDroplet(fakeapi.Droplet{Status: fakeapi.StatusOff, Tags: []string{"web"}})
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      providerConfig(api) + "resource \"gradient_droplet_bulk_action\" \"off\" {\n  tag_name = \"web\"\n  type     = \"power_off\"\n}\n",
+			ExpectError: regexp.MustCompile(`(?s)Droplet bulk action not started.*already\s+powered\s+off.*nothing\s+was\s+started.*gradient_droplet_power`),
+		}},
+		CheckDestroy: func(*terraform.State) error {
+			if accepted, _ := initiates(api); accepted != 0 || api.Stats().BulkInitiates != 0 {
+				return fmt.Errorf("actions were started by a refused by-tag call")
+			}
+			return nil
+		},
+	})
+}

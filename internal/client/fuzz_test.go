@@ -695,7 +695,12 @@ func FuzzActionRequestValidate(f *testing.F) {
 
 		srv := fake.get()
 		seq++
+		// Off, so that resize is possible; but on for the types that turn it off, which the
+		// API refuses on a droplet already off. Validation is under test, not power state.
 		d := fakeapi.Droplet{Status: fakeapi.StatusOff, Region: "fz1", BackupsEnabled: true}
+		if info, ok := client.LookupActionType(req.Type); ok && info.Reaches == client.DropletOff {
+			d.Status = fakeapi.StatusActive
+		}
 		if id, err := strconv.ParseInt(image, 10, 64); err == nil && id > 0 {
 			d.BackupIDs = []int64{id}
 		}

@@ -23,26 +23,16 @@ if [ -n "$EXACT" ]; then
 fi
 TF_VERSION="${EXACT:-${GRADIENT_TF_VERSION:-1.15.0}}"
 MIN_MINOR=14
-CACHE="${GRADIENT_TF_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gradient-terraform}"
+# shellcheck source=cli-common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/cli-common.sh"
 
 log() { printf 'terraform.sh: %s\n' "$*" >&2; }
 
-# An empty CLI config silences the warning about a missing TF_CLI_CONFIG_FILE.
-if [ -n "${TF_CLI_CONFIG_FILE:-}" ] && [ ! -f "$TF_CLI_CONFIG_FILE" ]; then
-  mkdir -p "$CACHE"
-  : >"$CACHE/empty.tfrc"
-  export TF_CLI_CONFIG_FILE="$CACHE/empty.tfrc"
-fi
-
 new_enough() {
-  local bin=$1 v
-  [ -x "$bin" ] || return 1
-  v=$("$bin" version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([0-9.]*\).*/\1/p' | head -n1)
-  [ -n "$v" ] || return 1
+  local v
+  v=$(cli_version "$1") || return 1
   if [ -n "$EXACT" ]; then [ "$v" = "$EXACT" ]; return; fi
-  local major minor
-  major=${v%%.*}; minor=${v#*.}; minor=${minor%%.*}
-  [ "$major" -gt 1 ] || { [ "$major" -eq 1 ] && [ "$minor" -ge "$MIN_MINOR" ]; }
+  minor_at_least "$v" "$MIN_MINOR"
 }
 
 if [ -z "$EXACT" ]; then

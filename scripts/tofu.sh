@@ -12,26 +12,15 @@ set -euo pipefail
 
 TOFU_VERSION="${GRADIENT_TOFU_VERSION:-1.12.6}"
 MIN_MINOR=12
-CACHE="${GRADIENT_TF_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gradient-terraform}"
+# shellcheck source=cli-common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/cli-common.sh"
 
 log() { printf 'tofu.sh: %s\n' "$*" >&2; }
 
-# OpenTofu reads the same CLI config variable; an empty file silences its warning.
-if [ -n "${TF_CLI_CONFIG_FILE:-}" ] && [ ! -f "$TF_CLI_CONFIG_FILE" ]; then
-  mkdir -p "$CACHE"
-  : >"$CACHE/empty.tfrc"
-  export TF_CLI_CONFIG_FILE="$CACHE/empty.tfrc"
-fi
-
-# `tofu version -json` keeps Terraform's key, "terraform_version".
 new_enough() {
-  local bin=$1 v
-  [ -x "$bin" ] || return 1
-  v=$("$bin" version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([0-9.]*\).*/\1/p' | head -n1)
-  [ -n "$v" ] || return 1
-  local major minor
-  major=${v%%.*}; minor=${v#*.}; minor=${minor%%.*}
-  [ "$major" -gt 1 ] || { [ "$major" -eq 1 ] && [ "$minor" -ge "$MIN_MINOR" ]; }
+  local v
+  v=$(cli_version "$1") || return 1
+  minor_at_least "$v" "$MIN_MINOR"
 }
 
 if [ -n "${TF_ACC_TOFU_PATH:-}" ] && new_enough "$TF_ACC_TOFU_PATH"; then

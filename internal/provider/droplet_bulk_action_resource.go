@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -334,23 +335,37 @@ func (r *DropletBulkActionResource) Read(ctx context.Context, req resource.ReadR
 }
 
 // retrySnapshot looks again for the image of a completed snapshot entry whose lookup
-// failed before, and reports whether it failed again.
+// failed before, and reports whether it failed again. A completed action never changes,
+// so the entry's recorded times are all the lookup needs: the action is not read again.
 func (r *DropletBulkActionResource) retrySnapshot(ctx context.Context, state *dropletBulkActionModel, e *bulkActionEntry, resp *resource.ReadResponse) bool {
 	if state.Type.ValueString() != string(client.ActionSnapshot) || e.Status.ValueString() != string(client.StatusCompleted) || !e.SnapshotID.IsNull() {
 		return false
 	}
-	id, err := strconv.ParseInt(e.ID.ValueString(), 10, 64)
-	if err != nil {
+	a, ok := e.completedAction(client.ActionSnapshot)
+	if !ok {
 		return false
-	}
-	a, _, err := r.client.ReadAction(ctx, e.DropletID.ValueInt64(), id)
-	if err != nil {
-		return true
 	}
 	m := snapshotOf(ctx, r.client, a, state.Name.ValueString())
 	snapshotWarning(a, m, &resp.Diagnostics)
 	e.SnapshotID = snapshotIDValue(m)
 	return m.LookupFailed
+}
+
+// completedAction rebuilds, from the state, the completed action an entry recorded.
+func (e bulkActionEntry) completedAction(typ client.ActionType) (*client.Action, bool) {
+	id, err := strconv.ParseInt(e.ID.ValueString(), 10, 64)
+	if err != nil {
+		return nil, false
+	}
+	started, err1 := time.Parse(time.RFC3339, e.StartedAt.ValueString())
+	completed, err2 := time.Parse(time.RFC3339, e.CompletedAt.ValueString())
+	if err1 != nil || err2 != nil {
+		return nil, false
+	}
+	return &client.Action{
+		ID: id, Type: typ, Status: client.StatusCompleted, ResourceID: e.DropletID.ValueInt64(),
+		StartedAt: &started, CompletedAt: &completed,
+	}, true
 }
 
 func (r *DropletBulkActionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
@@ -223,18 +224,13 @@ func (r *DropletPowerResource) Update(ctx context.Context, req resource.UpdateRe
 	r.apply(ctx, timeout, &plan, &prior, &resp.State, &resp.Diagnostics)
 }
 
-// stateSetter is the part of a response's state that apply writes.
-type stateSetter interface {
-	Set(context.Context, any) diag.Diagnostics
-}
-
 // apply brings the droplet to plan.State through the one path that runs actions, reading
 // it first and sending nothing when it is already there, and writes the state, reporting
 // whether it did. prior is the state before an update (nil on create): when the apply
 // fails before any action started, an update keeps it and a create leaves no resource;
 // when it fails after, an update records the prior power state, not the one it did not
 // reach, so the next plan tries again.
-func (r *DropletPowerResource) apply(ctx context.Context, timeout time.Duration, plan, prior *dropletPowerModel, state stateSetter, diags *diag.Diagnostics) bool {
+func (r *DropletPowerResource) apply(ctx context.Context, timeout time.Duration, plan, prior *dropletPowerModel, state *tfsdk.State, diags *diag.Diagnostics) bool {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	grace, err := parseShutdownTimeout(plan.ShutdownTimeout)

@@ -23,7 +23,7 @@ import (
 // fails the test instead of passing unnoticed.
 func strictPower(o *fakeapi.Options) { o.LenientPowerState = false }
 
-func powerConfig(api *fakeapi.Server, name string, dropletID int64, state, extra string) string {
+func powerConfig(name string, dropletID int64, state, extra string) string {
 	return fmt.Sprintf(`
 resource "gradient_droplet_power" %q {
   droplet_id = %d
@@ -61,7 +61,7 @@ func TestAccDropletPower_transitions(t *testing.T) {
 	on := api.AddDroplet(fakeapi.Droplet{})
 	off := api.AddDroplet(fakeapi.Droplet{Status: fakeapi.StatusOff})
 	cfg := func(a, b, extraA string) string {
-		return providerConfig(api) + powerConfig(api, "a", on.ID, a, extraA) + powerConfig(api, "b", off.ID, b, "")
+		return providerConfig(api) + powerConfig("a", on.ID, a, extraA) + powerConfig("b", off.ID, b, "")
 	}
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
@@ -134,7 +134,7 @@ func TestAccDropletPower_drift(t *testing.T) {
 	t.Parallel()
 	api := newTestAPI(t, strictPower)
 	d := api.AddDroplet(fakeapi.Droplet{})
-	cfg := providerConfig(api) + powerConfig(api, "p", d.ID, "on", "")
+	cfg := providerConfig(api) + powerConfig("p", d.ID, "on", "")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{
@@ -168,7 +168,7 @@ func TestAccDropletPower_shutdownFallback(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: providerConfig(api) + powerConfig(api, "p", d.ID, "off", "  shutdown_timeout = \"1s\"\n"),
+			Config: providerConfig(api) + powerConfig("p", d.ID, "off", "  shutdown_timeout = \"1s\"\n"),
 			Check: resource.ComposeTestCheckFunc(
 				expectActions(api, d.ID, client.ActionShutdown, client.ActionPowerOff),
 				lastActionIs(api, "gradient_droplet_power.p", d.ID, client.ActionPowerOff),
@@ -186,7 +186,7 @@ func TestAccDropletPower_import(t *testing.T) {
 	t.Parallel()
 	api := newTestAPI(t, strictPower)
 	d := api.AddDroplet(fakeapi.Droplet{Status: fakeapi.StatusOff})
-	cfg := providerConfig(api) + powerConfig(api, "p", d.ID, "off", "")
+	cfg := providerConfig(api) + powerConfig("p", d.ID, "off", "")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{
@@ -239,12 +239,8 @@ func TestAccDropletPower_import(t *testing.T) {
 				ExpectError:   regexp.MustCompile(`Import a droplet's power state by the droplet's numeric ID`),
 			},
 		},
-		CheckDestroy: func(*terraform.State) error {
-			if n := api.Stats().InitiateAttempts[d.ID]; n != 0 {
-				return fmt.Errorf("%d POSTs, want 0: the droplet was already off", n)
-			}
-			return nil
-		},
+		// The droplet was already off: no action, no POST.
+		CheckDestroy: expectActions(api, d.ID),
 	})
 }
 
@@ -257,7 +253,7 @@ func TestAccDropletPower_destroyCallsNothing(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: providerConfig(api) + powerConfig(api, "p", d.ID, "off", ""),
+			Config: providerConfig(api) + powerConfig("p", d.ID, "off", ""),
 			Check: func(*terraform.State) error {
 				api.ResetLog()
 				return nil
@@ -283,7 +279,7 @@ func TestAccDropletPower_dropletGone(t *testing.T) {
 	t.Parallel()
 	api := newTestAPI(t)
 	d := api.AddDroplet(fakeapi.Droplet{})
-	cfg := providerConfig(api) + powerConfig(api, "p", d.ID, "on", "")
+	cfg := providerConfig(api) + powerConfig("p", d.ID, "on", "")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{
@@ -314,7 +310,7 @@ func TestAccDropletPower_newDroplet(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: providerConfig(api) + powerConfig(api, "on", keepOn.ID, "on", "") + powerConfig(api, "off", turnOff.ID, "off", ""),
+			Config: providerConfig(api) + powerConfig("on", keepOn.ID, "on", "") + powerConfig("off", turnOff.ID, "off", ""),
 			Check: resource.ComposeTestCheckFunc(
 				expectActions(api, keepOn.ID),
 				expectActions(api, turnOff.ID, client.ActionShutdown),
@@ -335,15 +331,10 @@ func TestAccDropletPower_archived(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
-			Config:      providerConfig(api) + powerConfig(api, "p", d.ID, "on", ""),
+			Config:      providerConfig(api) + powerConfig("p", d.ID, "on", ""),
 			ExpectError: regexp.MustCompile(fmt.Sprintf(`(?s)Droplet is archived.*droplet %d has the status "archive"`, d.ID)),
 		}},
-		CheckDestroy: func(*terraform.State) error {
-			if n := api.Stats().InitiateAttempts[d.ID]; n != 0 {
-				return fmt.Errorf("%d POSTs to an archived droplet, want 0", n)
-			}
-			return nil
-		},
+		CheckDestroy: expectActions(api, d.ID),
 	})
 }
 
@@ -356,12 +347,12 @@ func TestAccDropletPower_invalidShutdownTimeout(t *testing.T) {
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config:      providerConfig(api) + powerConfig(api, "p", d.ID, "off", "  shutdown_timeout = \"-1s\"\n"),
+				Config:      providerConfig(api) + powerConfig("p", d.ID, "off", "  shutdown_timeout = \"-1s\"\n"),
 				PlanOnly:    true,
 				ExpectError: regexp.MustCompile(`(?s)shutdown_timeout.*must be a duration of zero or more`),
 			},
 			{
-				Config:      providerConfig(api) + powerConfig(api, "p", d.ID, "sleeping", ""),
+				Config:      providerConfig(api) + powerConfig("p", d.ID, "sleeping", ""),
 				PlanOnly:    true,
 				ExpectError: regexp.MustCompile(`(?s)state.*value must be one of`),
 			},
@@ -379,7 +370,7 @@ func TestAccDropletPower_shutdownErrored(t *testing.T) {
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: providerConfig(api) + powerConfig(api, "p", d.ID, "off", ""),
+			Config: providerConfig(api) + powerConfig("p", d.ID, "off", ""),
 			Check: resource.ComposeTestCheckFunc(
 				expectActions(api, d.ID, client.ActionShutdown, client.ActionPowerOff),
 				lastActionIs(api, "gradient_droplet_power.p", d.ID, client.ActionPowerOff),
@@ -395,11 +386,11 @@ func TestAccDropletPower_failedUpdateRetries(t *testing.T) {
 	t.Parallel()
 	api := newTestAPI(t, strictPower)
 	d := api.AddDroplet(fakeapi.Droplet{})
-	off := providerConfig(api) + powerConfig(api, "p", d.ID, "off", "  shutdown_timeout = \"0s\"\n")
+	off := providerConfig(api) + powerConfig("p", d.ID, "off", "  shutdown_timeout = \"0s\"\n")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testProviderFactories,
 		Steps: []resource.TestStep{
-			{Config: providerConfig(api) + powerConfig(api, "p", d.ID, "on", "  shutdown_timeout = \"0s\"\n")},
+			{Config: providerConfig(api) + powerConfig("p", d.ID, "on", "  shutdown_timeout = \"0s\"\n")},
 			{
 				PreConfig:   func() { api.SetActionOutcome(d.ID, client.ActionPowerOff, true) },
 				Config:      off,

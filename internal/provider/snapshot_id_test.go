@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -69,7 +70,7 @@ data "gradient_droplet_action" "snap" {
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("gradient_droplet_action.reboot", tfjsonpath.New("snapshot_id"), knownvalue.Null()),
 				statecheck.CompareValuePairs("gradient_droplet_action.snap", tfjsonpath.New("snapshot_id"),
-					"data.gradient_droplet_action.snap", tfjsonpath.New("snapshot_id"), compareSame{}),
+					"data.gradient_droplet_action.snap", tfjsonpath.New("snapshot_id"), compare.ValuesSame()),
 			},
 			Check: func(s *terraform.State) error {
 				checks := []resource.TestCheckFunc{
@@ -140,111 +141,4 @@ func addSnapshotWhileRunning(api *fakeapi.Server, dropletID int64, name string) 
 		time.Sleep(20 * time.Millisecond)
 	}
 	return fmt.Errorf("no snapshot action ran on droplet %d within a minute", dropletID)
-}
-
-// compareSame is a compare.ValueComparer that wants two equal, non-null values.
-type compareSame struct{}
-
-func (compareSame) CompareValues(values ...any) error {
-	if len(values) != 2 || values[0] == nil || values[0] != values[1] {
-		return fmt.Errorf("want two equal non-null values, got %v", values)
-	}
-	return nil
-}
-
-// TestAccSnapshotID_afterNoWait applies snapshots with wait = false: the image is not
-// known yet, and the first refresh that sees each action completed records it.
-func TestAccSnapshotID_afterNoWait(t *testing.T) {
-	t.Parallel()
-	api := newTestAPI(t)
-	d := api.AddDroplet(fakeapi.Droplet{})
-	w := api.AddDroplet(fakeapi.Droplet{Tags: []string{"web"}})
-	cfg := providerConfig(api) + fmt.Sprintf(`
-resource "gradient_droplet_action" "snap" {
-  droplet_id = %d
-  type       = "snapshot"
-  wait       = false
-}
-resource "gradient_droplet_bulk_action" "web" {
-  tag_name = "web"
-  type     = "snapshot"
-  name     = "web-nightly"
-  wait     = false
-}
-`, d.ID)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config: cfg,
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("gradient_droplet_action.snap", tfjsonpath.New("snapshot_id"), knownvalue.Null()),
-				},
-			},
-			{
-				PreConfig: func() {
-					waitForActionDone(t, api, d.ID)
-					waitForActionDone(t, api, w.ID)
-				},
-				RefreshState: true,
-				Check: func(s *terraform.State) error {
-					return resource.ComposeTestCheckFunc(
-						resource.TestCheckResourceAttr("gradient_droplet_action.snap", "status", "completed"),
-						resource.TestCheckResourceAttr("gradient_droplet_action.snap", "snapshot_id", newestSnapshotID(t, api, d.ID)),
-						resource.TestCheckResourceAttr("gradient_droplet_bulk_action.web", "actions.0.snapshot_id", newestSnapshotID(t, api, w.ID)),
-					)(s)
-				},
-			},
-		},
-	})
-}
-
-// TestAccSnapshotID_lookupRetried refuses the first listing of the droplet's snapshots:
-// the apply succeeds with snapshot_id null and a warning, and the next refresh looks again
-// and records the image, for the resource and for the bulk resource.
-func TestAccSnapshotID_lookupRetried(t *testing.T) {
-	t.Parallel()
-	api := newTestAPI(t)
-	d := api.AddDroplet(fakeapi.Droplet{})
-	w := api.AddDroplet(fakeapi.Droplet{Tags: []string{"web"}})
-	for _, id := range []int64{d.ID, w.ID} {
-		api.InjectFault(fakeapi.Fault{Method: "GET", PathPrefix: fmt.Sprintf("/v2/droplets/%d/snapshots", id), Kind: fakeapi.FaultStatus, Status: 403})
-	}
-	cfg := providerConfig(api) + fmt.Sprintf(`
-resource "gradient_droplet_action" "snap" {
-  droplet_id = %d
-  type       = "snapshot"
-}
-resource "gradient_droplet_bulk_action" "web" {
-  tag_name = "web"
-  type     = "snapshot"
-}
-`, d.ID)
-	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testProviderFactories,
-		Steps: []resource.TestStep{
-			{
-				Config: cfg,
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("gradient_droplet_action.snap", tfjsonpath.New("snapshot_id"), knownvalue.Null()),
-					statecheck.ExpectKnownValue("gradient_droplet_bulk_action.web", tfjsonpath.New("actions").AtSliceIndex(0).AtMapKey("snapshot_id"), knownvalue.Null()),
-				},
-				Check: func(*terraform.State) error {
-					if n := len(api.Faults()); n != 0 {
-						return fmt.Errorf("%d injected faults unspent: the first lookups did not happen", n)
-					}
-					return nil
-				},
-			},
-			{
-				RefreshState: true,
-				Check: func(s *terraform.State) error {
-					return resource.ComposeTestCheckFunc(
-						resource.TestCheckResourceAttr("gradient_droplet_action.snap", "snapshot_id", newestSnapshotID(t, api, d.ID)),
-						resource.TestCheckResourceAttr("gradient_droplet_bulk_action.web", "actions.0.snapshot_id", newestSnapshotID(t, api, w.ID)),
-					)(s)
-				},
-			},
-		},
-	})
 }

@@ -163,7 +163,7 @@ var actionTypes = []ActionTypeInfo{
 	{
 		Type: ActionRename, Family: FamilyConfig,
 		Summary: "Renames the droplet.",
-		Params:  []ParamSpec{{Name: ParamName, Required: true, Doc: "The droplet's new name: a hostname, of the characters a-z, A-Z, 0-9, `.` and `-` only, which DigitalOcean requires."}},
+		Params:  []ParamSpec{{Name: ParamName, Required: true, Doc: "The droplet's new name, which DigitalOcean's droplet schema requires to match `" + DropletNamePattern + "` (a hostname: a-z, A-Z, 0-9, `.` and `-`, ending in a letter or digit) and to have at most 255 characters."}},
 	},
 	{
 		Type: ActionChangeKernel, Family: FamilyConfig,

@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
-	"strings"
+	"unicode/utf8"
 )
 
 // Droplet is the part of a droplet that actions read or change.
@@ -34,6 +35,49 @@ const (
 	DropletOff     = "off"
 	DropletArchive = "archive"
 )
+
+// DigitalOcean's rules for a droplet's name and for a tag's name, as its API description
+// (the droplet and tag schemas) gives them: the pattern and the longest name, in
+// characters.
+const (
+	DropletNamePattern = `^[a-zA-Z0-9]?[a-z0-9A-Z.\-]*[a-z0-9A-Z]$`
+	TagNamePattern     = `^[a-zA-Z0-9_\-\:]+$`
+	MaxNameLength      = 255
+)
+
+var (
+	dropletNameRE = regexp.MustCompile(DropletNamePattern)
+	tagNameRE     = regexp.MustCompile(TagNamePattern)
+)
+
+// ValidDropletName checks a droplet's name against DigitalOcean's droplet schema: the
+// pattern DropletNamePattern (letters, digits, '.' and '-', ending in a letter or digit)
+// and at most MaxNameLength characters. The error cites the rule.
+func ValidDropletName(name string) error {
+	return validName(name, dropletNameRE, string(ParamName), "a droplet's name", "the droplet schema", `letters, digits, "." and "-" only, ending in a letter or digit`)
+}
+
+// ValidTagName checks a tag's name against DigitalOcean's tag schema: the pattern
+// TagNamePattern (letters, digits, '_', '-' and ':') and at most MaxNameLength
+// characters. A tag outside it cannot exist, so no droplet carries it. The error cites the
+// rule.
+func ValidTagName(tag string) error {
+	return validName(tag, tagNameRE, "tag_name", "a tag's name", "the tag schema", `letters, digits, "_", "-" and ":" only, no spaces`)
+}
+
+func validName(s string, re *regexp.Regexp, param, what, schema, plain string) error {
+	var got string
+	switch n := utf8.RuneCountInString(s); {
+	case n > MaxNameLength:
+		got = fmt.Sprintf("this one is %d characters long", n)
+	case !re.MatchString(s):
+		got = fmt.Sprintf("got %q", s)
+	default:
+		return nil
+	}
+	return &ValidationError{Param: param, Message: fmt.Sprintf("%s must match %s and be at most %d characters long, as DigitalOcean's %s requires of %s (%s); %s",
+		param, re.String(), MaxNameLength, schema, what, plain, got)}
+}
 
 // GetDroplet reads a droplet.
 func (c *Client) GetDroplet(ctx context.Context, id int64) (*Droplet, *Response, error) {
@@ -75,8 +119,8 @@ func (c *Client) DropletIDsByTag(ctx context.Context, tag string) ([]int64, erro
 // DropletsByTag lists the droplets carrying tag, in ascending order of ID and each once,
 // over all pages (GET /v2/droplets?tag_name=, which needs droplet:read).
 func (c *Client) DropletsByTag(ctx context.Context, tag string) ([]Droplet, error) {
-	if strings.TrimSpace(tag) == "" {
-		return nil, &ValidationError{Param: "tag_name", Message: "tag_name must not be empty"}
+	if err := ValidTagName(tag); err != nil {
+		return nil, err
 	}
 	var ds []Droplet
 	for page := 1; ; page++ {

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
 	"github.com/gradient-tf/terraform-provider-gradient/internal/fakeapi"
 )
 
@@ -138,7 +139,7 @@ resource "gradient_droplet_action" "r" {
   name       = "my web server!"
 }
 `, d.ID),
-			ExpectError: regexp.MustCompile(`(?s)name.*must\s+be\s+a\s+hostname.*a-z,\s+A-Z,\s+0-9,\s+\.\s+and\s+-`),
+			ExpectError: regexp.MustCompile(`(?s)name\s+must\s+match\s+` + regexp.QuoteMeta(client.DropletNamePattern) + `.*got\s+"my\s+web\s+server!"`),
 		}},
 	})
 	if n := api.Stats().ByMethod["POST"]; n != 0 {

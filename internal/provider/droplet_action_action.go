@@ -66,8 +66,8 @@ func (a *DropletActionAction) Schema(ctx context.Context, _ action.SchemaRequest
 			},
 			"tag_name": schema.StringAttribute{
 				Optional:            true,
-				MarkdownDescription: "Act on every droplet carrying this tag. Only the bulk-eligible types take it: " + strings.Join(quoteAll(client.BulkActionTypeNames()), ", ") + ".",
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				MarkdownDescription: "Act on every droplet carrying this tag. Only the bulk-eligible types take it: " + strings.Join(quoteAll(client.BulkActionTypeNames()), ", ") + ". " + tagNameRule,
+				Validators:          []validator.String{tagNameValidator{}},
 			},
 			"type": schema.StringAttribute{
 				Required:            true,

@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -133,9 +132,9 @@ func (r *DropletBulkActionResource) Schema(ctx context.Context, _ resource.Schem
 			},
 			"tag_name": schema.StringAttribute{
 				Required:            true,
-				MarkdownDescription: "The tag whose droplets to act on. It is an error when no droplet carries it.",
+				MarkdownDescription: "The tag whose droplets to act on. It is an error when no droplet carries it. " + tagNameRule,
 				PlanModifiers:       replace,
-				Validators:          []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`\S`), "must not be empty or blank")},
+				Validators:          []validator.String{tagNameValidator{}},
 			},
 			"type": schema.StringAttribute{
 				Required: true,

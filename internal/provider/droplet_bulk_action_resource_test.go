@@ -402,7 +402,7 @@ func TestAccDropletBulkAction_validation(t *testing.T) {
 		{`tag_name = "web"` + "\n" + `type = "reboot"`, regexp.MustCompile(`(?s)Action type cannot run by tag.*Action types\s+that\s+run\s+by\s+tag:\s+enable_backups,\s+disable_backups,\s+power_cycle,\s+shutdown,\s+power_off,\s+power_on,\s+enable_ipv6,\s+snapshot\.`)},
 		{`tag_name = "web"` + "\n" + `type = "explode"`, regexp.MustCompile(`(?s)Unknown action type.*"explode"\s+is\s+not\s+a\s+droplet\s+action\s+type`)},
 		{`tag_name = "web"` + "\n" + `type = "power_off"` + "\n" + `name = "x"`, regexp.MustCompile(`(?s)Argument not taken by this action type.*name = "x".*name\s+is\s+not\s+an\s+argument\s+of\s+type\s+"power_off"`)},
-		{`tag_name = "  "` + "\n" + `type = "power_off"`, regexp.MustCompile(`(?s)tag_name.*must\s+not\s+be\s+empty\s+or\s+blank`)},
+		{`tag_name = "  "` + "\n" + `type = "power_off"`, regexp.MustCompile(`(?s)Invalid tag name.*tag_name\s+must\s+match`)},
 	}
 	var steps []resource.TestStep
 	for _, c := range cases {

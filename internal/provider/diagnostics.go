@@ -171,6 +171,12 @@ func (o *runOutcome) diagnostics() diag.Diagnostics {
 			diags.AddAttributeError(path.Root("droplet_id"), "Droplet is archived", o.Err.Error()+".")
 			return diags
 		}
+		if client.IsNotFound(o.Err) {
+			// Only the droplet was read: no action was asked for.
+			diags.AddAttributeError(path.Root("droplet_id"), "Droplet not found",
+				fmt.Sprintf("Reading droplet %d before acting on it found no such droplet, so no %s was sent.\n\n%s", o.spec.DropletID, ref.Type, errorDetail(ref, o.Err)))
+			return diags
+		}
 		diags.AddError("Droplet action not started", errorDetail(ref, o.Err))
 	case stageInitiate:
 		diags.AddError(initiateFailureSummary(o.Err), errorDetail(ref, o.Err))

@@ -92,3 +92,23 @@ func TestAccTagOutsideTagRuleRefused(t *testing.T) {
 		t.Errorf("%d requests for a tag DigitalOcean refuses, want none", n)
 	}
 }
+
+// gradient_droplet_power reads the droplet before acting; when DigitalOcean has no such
+// droplet the error says so, on droplet_id, and that nothing was sent, rather than
+// reporting an action that was never asked for.
+func TestAccDropletPower_unknownDroplet(t *testing.T) {
+	t.Parallel()
+	api := newTestAPI(t)
+	const missing = 987654321
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: providerConfig(api) + powerConfig("p", missing, "off", ""),
+			ExpectError: regexp.MustCompile(`(?s)Error: Droplet not found.*` +
+				wrapped(fmt.Sprintf("Reading droplet %d before acting on it found no such droplet, so no shutdown was sent.", missing))),
+		}},
+	})
+	if st := api.Stats(); st.ByMethod["POST"] != 0 || st.Total == 0 {
+		t.Errorf("%d requests, %d of them POSTs: want the droplet's read and no POST", st.Total, st.ByMethod["POST"])
+	}
+}

@@ -28,9 +28,10 @@ import (
 )
 
 var (
-	_ provider.Provider                  = (*GradientProvider)(nil)
-	_ provider.ProviderWithActions       = (*GradientProvider)(nil)
-	_ provider.ProviderWithListResources = (*GradientProvider)(nil)
+	_ provider.Provider                   = (*GradientProvider)(nil)
+	_ provider.ProviderWithActions        = (*GradientProvider)(nil)
+	_ provider.ProviderWithListResources  = (*GradientProvider)(nil)
+	_ provider.ProviderWithValidateConfig = (*GradientProvider)(nil)
 )
 
 // Provider defaults, documented in the schema.
@@ -82,7 +83,7 @@ func (p *GradientProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 			"access_token": schema.StringAttribute{
 				Optional:            true,
 				Sensitive:           true,
-				MarkdownDescription: "DigitalOcean API token. Falls back to `DIGITALOCEAN_ACCESS_TOKEN`, then `DIGITALOCEAN_TOKEN`. A missing token is reported at the first API call, so `terraform validate` works without one.",
+				MarkdownDescription: "DigitalOcean API token. When it is not set (null), the provider uses `DIGITALOCEAN_ACCESS_TOKEN`, then `DIGITALOCEAN_TOKEN`. An empty string is refused rather than taken as not set: it usually comes from a variable nobody set, and acting with whatever token the environment holds might act on another account. A missing token is reported at the first API call, so `terraform validate` works without one.",
 			},
 			"api_endpoint": schema.StringAttribute{
 				Optional:            true,
@@ -121,6 +122,33 @@ func (p *GradientProvider) Schema(_ context.Context, _ provider.SchemaRequest, r
 	}
 }
 
+// ValidateConfig refuses access_token = "": see emptyAccessTokenDetail. A value not yet
+// known is judged once it is.
+func (p *GradientProvider) ValidateConfig(ctx context.Context, req provider.ValidateConfigRequest, resp *provider.ValidateConfigResponse) {
+	var token types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("access_token"), &token)...)
+	if !token.IsNull() && !token.IsUnknown() && token.ValueString() == "" {
+		resp.Diagnostics.AddAttributeError(path.Root("access_token"), "Empty access_token", emptyAccessTokenDetail)
+	}
+}
+
+// emptyAccessTokenDetail explains why access_token = "" is refused instead of falling back
+// to the environment like a null one.
+const emptyAccessTokenDetail = "access_token is set to the empty string. That usually comes from a variable nobody set, " +
+	"and falling back to DIGITALOCEAN_ACCESS_TOKEN or DIGITALOCEAN_TOKEN then would act with whatever token the environment holds, perhaps another account's. " +
+	"Set access_token to a token, or remove the argument (or set it to null) to use those environment variables."
+
+// fromEnv returns the first of the environment variables names that is set and not
+// empty, with a description of where the value came from for diagnostics.
+func fromEnv(names ...string) (value, source string) {
+	for _, n := range names {
+		if v := os.Getenv(n); v != "" {
+			return v, "the environment variable " + n
+		}
+	}
+	return "", ""
+}
+
 func (p *GradientProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
 	var cfg providerModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
@@ -140,10 +168,20 @@ func (p *GradientProvider) Configure(ctx context.Context, req provider.Configure
 	}
 
 	token := firstNonEmpty(cfg.AccessToken.ValueString(), os.Getenv("DIGITALOCEAN_ACCESS_TOKEN"), os.Getenv("DIGITALOCEAN_TOKEN"))
-	endpoint := firstNonEmpty(cfg.APIEndpoint.ValueString(), os.Getenv("GRADIENT_BASE_URL"), os.Getenv("DIGITALOCEAN_API_URL"), client.DefaultEndpoint)
+	// Diagnostics about the endpoint name where it came from: the argument, or the
+	// environment variable read in its place.
+	endpoint, endpointFrom := cfg.APIEndpoint.ValueString(), "api_endpoint"
+	if endpoint == "" {
+		endpoint, endpointFrom = fromEnv("GRADIENT_BASE_URL", "DIGITALOCEAN_API_URL")
+		if endpoint == "" {
+			endpoint, endpointFrom = client.DefaultEndpoint, "the default"
+		} else {
+			endpointFrom += " (api_endpoint is not set)"
+		}
+	}
 	if base, trimmed := client.TrimVersionPath(endpoint); trimmed {
 		resp.Diagnostics.AddAttributeWarning(path.Root("api_endpoint"), "API endpoint ends in /v2",
-			fmt.Sprintf("The API endpoint %q ends in /v2, as URLs in DigitalOcean's API reference do; the provider adds /v2 to every request itself, so it uses %q.", endpoint, base))
+			fmt.Sprintf("The API endpoint %q, from %s, ends in /v2, as URLs in DigitalOcean's API reference do; the provider adds /v2 to every request itself, so it uses %q.", endpoint, endpointFrom, base))
 		endpoint = base
 	}
 
@@ -206,7 +244,12 @@ func (p *GradientProvider) Configure(ctx context.Context, req provider.Configure
 	}
 	c, err := client.New(ccfg)
 	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("api_endpoint"), "Invalid API endpoint", err.Error())
+		detail := fmt.Sprintf("The API endpoint from %s is invalid: %v.", endpointFrom, err)
+		if endpointFrom == "api_endpoint" {
+			resp.Diagnostics.AddAttributeError(path.Root("api_endpoint"), "Invalid API endpoint", detail)
+		} else {
+			resp.Diagnostics.AddError("Invalid API endpoint", detail)
+		}
 		return
 	}
 	data := &providerData{client: c}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -20,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
 )
@@ -38,7 +40,8 @@ var (
 const privateImported = "imported"
 
 // privateSnapshotRetry marks a snapshot whose image could not be looked up (the list
-// failed): the next refresh looks again. An ambiguous match is not retried.
+// failed). Every refresh looks again for an image not yet found; this flag only says that
+// one that still fails must warn again.
 const privateSnapshotRetry = "snapshot_retry"
 
 // retryFlag is the private-state value of privateSnapshotRetry: set when a lookup failed.
@@ -251,6 +254,24 @@ func (r *DropletActionResource) ModifyPlan(ctx context.Context, req resource.Mod
 			warnImportedTypeMismatch(ctx, req, resp)
 		}
 	}
+	if len(resp.RequiresReplace) == 0 {
+		planSnapshotLookup(ctx, req, resp)
+	}
+}
+
+// planSnapshotLookup plans snapshot_id as unknown when an update gives a completed
+// snapshot action without an image a name it did not have (an imported action adopting
+// its name from the configuration): the update looks for the image again by that name.
+func planSnapshotLookup(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	var state, plan dropletActionModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || !state.SnapshotID.IsNull() ||
+		state.Type.ValueString() != string(client.ActionSnapshot) || state.Status.ValueString() != string(client.StatusCompleted) ||
+		plan.Name.IsUnknown() || plan.Name.Equal(state.Name) {
+		return
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("snapshot_id"), types.StringUnknown())...)
 }
 
 // warnImportedTypeMismatch says plainly what a plan would do to an imported action whose
@@ -370,15 +391,21 @@ func (r *DropletActionResource) Read(ctx context.Context, req resource.ReadReque
 		resp.Diagnostics.AddError("Could not read droplet action", errorDetail(ref, err))
 		return
 	}
-	// The image of a snapshot is looked up once, when its completion is first seen here:
-	// right after an import, or after an apply that did not wait.
-	// A lookup that failed is tried again at each refresh until it succeeds.
+	// Every read of a completed snapshot without an image looks for it, with the name the
+	// state holds by now: right after an import, after an apply that did not wait, after a
+	// lookup that failed, and after an imported action adopted its name from the
+	// configuration. Only a first lookup, or one failing, warns when the image is not
+	// found: later ones would repeat the same warning at every plan.
 	firstSeenDone := (state.Type.IsNull() || state.Status.ValueString() != string(client.StatusCompleted)) && a.Status == client.StatusCompleted
 	retry, d := req.Private.GetKey(ctx, privateSnapshotRetry)
 	resp.Diagnostics.Append(d...)
-	if (firstSeenDone || len(retry) > 0) && a.Type == client.ActionSnapshot && state.SnapshotID.IsNull() {
+	if a.Type == client.ActionSnapshot && a.Status == client.StatusCompleted && state.SnapshotID.IsNull() {
 		m := snapshotOf(ctx, r.client, a, state.Name.ValueString())
-		snapshotWarning(a, m, &resp.Diagnostics)
+		if firstSeenDone || len(retry) > 0 || m.LookupFailed {
+			snapshotWarning(a, m, &resp.Diagnostics)
+		} else if m.ID == "" {
+			tflog.Debug(ctx, "snapshot image still not identified", map[string]any{"action_id": a.ID, "reason": m.Reason})
+		}
 		state.SnapshotID = snapshotIDValue(m)
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateSnapshotRetry, retryFlag(m.LookupFailed))...)
 	}
@@ -405,13 +432,43 @@ func (r *DropletActionResource) Read(ctx context.Context, req resource.ReadReque
 
 func (r *DropletActionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	// Only wait and timeouts change in place (and, after an import, parameters adopted from
-	// the configuration); none of them calls the API.
+	// the configuration); none of them calls the API, but for a snapshot whose image a name
+	// adopted now may tell apart (planSnapshotLookup).
 	var plan dropletActionModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if plan.SnapshotID.IsUnknown() {
+		plan.SnapshotID = types.StringNull()
+		if a, ok := plan.completedSnapshot(); ok {
+			m := snapshotOf(ctx, r.client, a, plan.Name.ValueString())
+			snapshotWarning(a, m, &resp.Diagnostics)
+			plan.SnapshotID = snapshotIDValue(m)
+			resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateSnapshotRetry, retryFlag(m.LookupFailed))...)
+		}
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	if resp.Identity != nil {
 		resp.Diagnostics.Append(resp.Identity.Set(ctx, actionIdentityModel{ID: plan.ID})...)
 	}
+}
+
+// completedSnapshot rebuilds, from the model, the completed snapshot action it records.
+func (m *dropletActionModel) completedSnapshot() (*client.Action, bool) {
+	id, err := strconv.ParseInt(m.ID.ValueString(), 10, 64)
+	if err != nil || m.Type.ValueString() != string(client.ActionSnapshot) || m.Status.ValueString() != string(client.StatusCompleted) {
+		return nil, false
+	}
+	started, err1 := time.Parse(time.RFC3339, m.StartedAt.ValueString())
+	completed, err2 := time.Parse(time.RFC3339, m.CompletedAt.ValueString())
+	if err1 != nil || err2 != nil {
+		return nil, false
+	}
+	return &client.Action{
+		ID: id, Type: client.ActionSnapshot, Status: client.StatusCompleted, ResourceID: m.ResourceID.ValueInt64(),
+		StartedAt: &started, CompletedAt: &completed,
+	}, true
 }
 
 func (r *DropletActionResource) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {

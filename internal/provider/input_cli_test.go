@@ -4,9 +4,12 @@ package provider
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
 	"github.com/gradient-tf/terraform-provider-gradient/internal/fakeapi"
 )
 
@@ -122,5 +125,63 @@ func TestCLIEmptyAccessTokenRefused(t *testing.T) {
 
 	if n := api.Stats().Total; n != 0 {
 		t.Errorf("%d requests with access_token = \"\", want none", n)
+	}
+}
+
+// An imported snapshot action whose image cannot be told apart without its name (two
+// snapshots in its run) keeps snapshot_id null; the apply that adopts name from the
+// configuration looks again with it and records the one image of that name, without
+// running anything. A later plan has nothing to do and no warning to repeat.
+func TestCLIImportedSnapshotFindsItsImageOnceNamed(t *testing.T) {
+	t.Parallel()
+	api := newTestAPI(t)
+	d := api.AddDroplet(fakeapi.Droplet{})
+	act := api.SeedActions(d.ID, 1, client.ActionSnapshot)[0]
+	at := act.StartedAt.Add(5 * time.Second)
+	nightly, _ := api.AddSnapshot(d.ID, "nightly", at)
+	api.AddSnapshot(d.ID, "hourly", at)
+
+	cli := newTFCLI(t, map[string]string{"DIGITALOCEAN_ACCESS_TOKEN": testToken})
+	config := func(name string) string {
+		return gradientTerraformBlock + fmt.Sprintf(`
+provider "gradient" {
+  api_endpoint = %q
+}
+
+resource "gradient_droplet_action" "r" {
+  droplet_id = %d
+  type       = "snapshot"
+%s}
+`, api.URL(), d.ID, name)
+	}
+	snapshotID := func() any {
+		t.Helper()
+		r, ok := cli.state()["gradient_droplet_action.r"]
+		if !ok {
+			t.Fatal("gradient_droplet_action.r is not in the state")
+		}
+		return r.Values["snapshot_id"]
+	}
+
+	cli.writeConfig(config(""))
+	out := cli.mustRun(0, "import", "-input=false", "-no-color", "gradient_droplet_action.r", strconv.FormatInt(act.ID, 10))
+	if !strings.Contains(out, "Snapshot image not identified") {
+		t.Errorf("import does not warn that the image is ambiguous:\n%s", out)
+	}
+	if id := snapshotID(); id != nil {
+		t.Fatalf("snapshot_id = %v after importing an ambiguous snapshot, want null", id)
+	}
+
+	cli.writeConfig(config("  name       = \"nightly\"\n"))
+	cli.mustRun(0, "apply", "-auto-approve", "-input=false", "-no-color")
+	if id, want := snapshotID(), strconv.FormatInt(nightly.ID, 10); id != want {
+		t.Errorf("snapshot_id = %v after the apply that names the snapshot, want %s", id, want)
+	}
+	out = cli.mustRun(0, "plan", "-detailed-exitcode", "-input=false", "-no-color")
+	if strings.Contains(out, "Snapshot image not identified") {
+		t.Errorf("a later plan warns again:\n%s", out)
+	}
+	if n := api.Stats().ByMethod["POST"]; n != 0 {
+		t.Errorf("%d POSTs, want none: import and adoption run nothing", n)
 	}
 }

@@ -36,6 +36,28 @@ const (
 // Logger receives debug records of requests and responses. Authorization is redacted.
 type Logger func(ctx context.Context, msg string, fields map[string]any)
 
+// Level is how much a Notifier's record matters.
+type Level int
+
+const (
+	// LevelInfo is news for whoever runs the client, such as a long wait on the rate budget.
+	LevelInfo Level = iota
+	// LevelWarn is something wrong that the client worked around.
+	LevelWarn
+)
+
+// String names the level, as records handed to Logger in Notify's stead carry it.
+func (l Level) String() string {
+	if l == LevelWarn {
+		return "warn"
+	}
+	return "info"
+}
+
+// Notifier receives the records worth showing without debug logging. The token is
+// redacted from them as from Logger's.
+type Notifier func(ctx context.Context, level Level, msg string, fields map[string]any)
+
 // Config configures a Client. Zero fields take the defaults above.
 type Config struct {
 	Token    string
@@ -73,6 +95,11 @@ type Config struct {
 	// count; share one per token.
 	Governor *Governor
 	Logger   Logger
+	// Notify, when set, receives what whoever runs the client should hear of without debug
+	// logging: each wait on the rate budget longer than LongBudgetWait, with its reason and
+	// end (LevelInfo), and each shared count of requests discarded because its values
+	// could not be true (LevelWarn). Without it, they go to Logger.
+	Notify Notifier
 }
 
 // Client calls the DigitalOcean API. It is safe for concurrent use.
@@ -208,6 +235,22 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// notify hands a record to Notify, or to Logger without one, with the token redacted
+// from its string fields as debug does.
+func (c *Client) notify(ctx context.Context, level Level, msg string, fields map[string]any) {
+	if c.cfg.Notify == nil {
+		fields["level"] = level.String()
+		c.debug(ctx, msg, fields)
+		return
+	}
+	for k, v := range fields {
+		if str, ok := v.(string); ok {
+			fields[k] = c.redact(str)
+		}
+	}
+	c.cfg.Notify(ctx, level, msg, fields)
 }
 
 // Governor returns the rate governor the client paces itself with.

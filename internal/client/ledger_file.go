@@ -27,7 +27,9 @@ const ledgerExt = ".minute"
 // the span of each update, so that several provider processes sharing a token (parallel
 // pipeline jobs, aliased provider blocks, two applies at once) count their requests
 // together. Its format is little-endian int64s: PausedUntil, PaceUntil, TAT, then each
-// entry.
+// entry. A version that changes the format or the rules must name its files otherwise
+// (ledgerExt): a file is read as this format whoever wrote it, and values that cannot be
+// true under these rules are discarded (minuteLog.implausible).
 type fileLedger struct {
 	f *os.File
 }
@@ -53,13 +55,17 @@ func openFileLedger(path string) (*fileLedger, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &fileLedger{f: f}
-	// Fail now rather than at the first request if the file cannot be locked here.
-	if err := l.update(func(*minuteLog) {}); err != nil {
+	// Fail now rather than at the first request if the file cannot be locked here. What
+	// the file holds is judged at the first update, where a discard can be reported.
+	if err := lockFile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("locking the rate ledger: %w", err)
+	}
+	if err := unlockFile(f); err != nil {
 		_ = f.Close()
 		return nil, err
 	}
-	return l, nil
+	return &fileLedger{f: f}, nil
 }
 
 // removeStaleLedgers removes the ledger files in dir, other than keep, last written before
@@ -83,14 +89,16 @@ func (l *fileLedger) update(fn func(*minuteLog)) (err error) {
 		}
 	}()
 	var m minuteLog
-	if err := l.read(&m); err != nil {
-		// A damaged file is started afresh rather than failing every request.
-		m = minuteLog{}
+	rerr := l.read(&m)
+	if rerr != nil {
+		// A damaged file is started afresh rather than failing every request, and
+		// rewritten so that it is reported once.
+		m = minuteLog{damaged: rerr.Error()}
 	}
 	before := encodeLog(&m)
 	fn(&m)
 	after := encodeLog(&m)
-	if bytes.Equal(before, after) {
+	if rerr == nil && bytes.Equal(before, after) {
 		return nil // a look that changed nothing (Ample, MinuteStats) writes nothing
 	}
 	return l.write(after)
@@ -100,7 +108,8 @@ func (l *fileLedger) read(m *minuteLog) error {
 	if _, err := l.f.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	data, err := io.ReadAll(io.LimitReader(l.f, int64(8*(ledgerHeader+maxLedgerEntries))))
+	// One entry more than a ledger holds tells a file that holds too many.
+	data, err := io.ReadAll(io.LimitReader(l.f, int64(8*(ledgerHeader+maxLedgerEntries+1))))
 	if err != nil {
 		return err
 	}
@@ -109,6 +118,9 @@ func (l *fileLedger) read(m *minuteLog) error {
 	}
 	if len(data)%8 != 0 || len(data) < 8*ledgerHeader {
 		return errors.New("rate ledger: damaged file")
+	}
+	if len(data) > 8*(ledgerHeader+maxLedgerEntries) {
+		return fmt.Errorf("rate ledger: more than %d entries", maxLedgerEntries)
 	}
 	m.PausedUntil = int64(binary.LittleEndian.Uint64(data[0:])) //nolint:gosec // stored from an int64
 	m.PaceUntil = int64(binary.LittleEndian.Uint64(data[8:]))   //nolint:gosec // stored from an int64

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"fmt"
 	"slices"
 	"time"
 )
@@ -43,6 +44,9 @@ type minuteLog struct {
 	PaceUntil int64
 	// TAT is the token bucket's theoretical arrival time (UnixNano).
 	TAT int64
+
+	// damaged, never stored, says why the stored log could not be read: it is then empty.
+	damaged string
 }
 
 // prune forgets the requests that have left the window at now.
@@ -55,8 +59,12 @@ func (m *minuteLog) prune(now int64) {
 }
 
 // reserve books the earliest moment at or after now when one more request may go out under
-// limit, and returns it.
-func (m *minuteLog) reserve(now int64, limit int) int64 {
+// limit, and returns it with booked true. A moment more than a window (maxBookAhead) past
+// the later of now and the pause is not booked: demand beyond the limit queues behind a
+// window of bookings, and reserve returns, with booked false, when to ask again (a window
+// before that moment). Nothing in the log therefore lies further ahead than plausible
+// allows, which is what tells a true log from one that cannot be.
+func (m *minuteLog) reserve(now int64, limit int) (slot int64, booked bool) {
 	m.prune(now)
 	interval := int64(minuteWindow) / int64(limit)
 	burst := int64(max(limit/2, 1)-1) * interval
@@ -66,10 +74,13 @@ func (m *minuteLog) reserve(now int64, limit int) int64 {
 		// the latest of them: the L-th most recent must have left it.
 		start = max(start, m.Sent[n-limit]+int64(minuteWindow))
 	}
+	if ahead := start - max(now, m.PausedUntil); ahead > int64(maxBookAhead) {
+		return start - int64(maxBookAhead), false
+	}
 	m.TAT = max(m.TAT, start) + interval
 	i, _ := slices.BinarySearch(m.Sent, start)
 	m.Sent = slices.Insert(m.Sent, i, start)
-	return start
+	return start, true
 }
 
 // pause holds every request until until, and empties the bucket so that they are paced
@@ -101,6 +112,67 @@ func (m *minuteLog) pressed(now int64, limit int) bool {
 func (m *minuteLog) count(now int64) int {
 	m.prune(now)
 	return len(m.Sent)
+}
+
+// What a log can hold. A value beyond these bounds cannot have been written by the rules
+// above on this machine's clock as it reads now: the clock went back (a VM resumed, an NTP
+// correction), the file was damaged, or a version with other rules wrote it. Such a log
+// is discarded rather than waited on (see implausible).
+const (
+	// maxPause is the longest pause a 429 can ask for: until the hourly window resets. A
+	// per-minute 429's retry-after is at most a minute.
+	maxPause = time.Hour
+	// maxBookAhead is how far past the later of now and the pause reserve books.
+	maxBookAhead = minuteWindow
+	// ledgerClockTolerance allows for the clock stepping back a little between two
+	// updates, as an NTP correction does.
+	ledgerClockTolerance = 5 * time.Second
+)
+
+// implausible returns why m cannot be true at now for governors whose per-minute caps are
+// at most limit, or "" when it can. Values in the past are true history whatever their
+// age, and leave the count as prune does; only values ahead of now are judged:
+//   - a pause longer than maxPause, or pacing longer than a window past such a pause;
+//   - a booking more than maxBookAhead past the later of now and the pause, or a bucket
+//     (TAT) further ahead than such bookings put it;
+//   - more entries than limit in any window, or than a ledger holds.
+func (m *minuteLog) implausible(now int64, limit int) string {
+	tol := int64(ledgerClockTolerance)
+	at := func(ns int64) string { return time.Unix(0, ns).UTC().Format(time.RFC3339) }
+	if m.PausedUntil > now+int64(maxPause)+tol {
+		return fmt.Sprintf("a pause until %s, longer than the API asks for (at most %s)", at(m.PausedUntil), maxPause)
+	}
+	if m.PaceUntil > now+int64(maxPause+minuteWindow)+tol {
+		return fmt.Sprintf("pacing until %s, longer than a pause the API asks for could make it", at(m.PaceUntil))
+	}
+	base := max(now, m.PausedUntil)
+	if n := len(m.Sent); n > 0 && m.Sent[n-1] > base+int64(maxBookAhead)+tol {
+		return fmt.Sprintf("a request booked at %s, further ahead than requests are booked", at(m.Sent[n-1]))
+	}
+	// Each booking moves TAT at most burst+interval (at most a window) past its moment.
+	if m.TAT > base+int64(maxBookAhead+minuteWindow)+tol {
+		return fmt.Sprintf("a pace set until %s, further ahead than requests are booked", at(m.TAT))
+	}
+	if n := len(m.Sent); n > maxLedgerEntries {
+		return fmt.Sprintf("%d requests, more than a ledger holds (%d)", n, maxLedgerEntries)
+	}
+	if n := maxInWindow(m.Sent); n > limit {
+		return fmt.Sprintf("%d requests in one minute, more than the limit of %d", n, limit)
+	}
+	return ""
+}
+
+// maxInWindow is the largest number of entries in any window (minuteWindow) of sorted
+// instants.
+func maxInWindow(sent []int64) int {
+	best, lo := 0, 0
+	for hi := range sent {
+		for sent[hi]-sent[lo] >= int64(minuteWindow) {
+			lo++
+		}
+		best = max(best, hi-lo+1)
+	}
+	return best
 }
 
 // A ledger holds a minuteLog somewhere: in memory for one process, or in a file for every

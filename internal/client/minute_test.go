@@ -10,18 +10,6 @@ import (
 	"time"
 )
 
-// maxInWindow is the largest number of entries in any 60 s window of sorted instants.
-func maxInWindow(sent []int64) int {
-	best, lo := 0, 0
-	for hi := range sent {
-		for sent[hi]-sent[lo] >= int64(minuteWindow) {
-			lo++
-		}
-		best = max(best, hi-lo+1)
-	}
-	return best
-}
-
 // However requests arrive, the booked instants never put more than the limit in any minute.
 func TestMinuteLogNeverExceedsLimit(t *testing.T) {
 	t.Parallel()
@@ -37,9 +25,20 @@ func TestMinuteLogNeverExceedsLimit(t *testing.T) {
 			} else {
 				now += int64(rng.IntN(50)) * int64(time.Millisecond)
 			}
-			slot := m.reserve(now, limit)
+			slot, ok := m.reserve(now, limit)
+			for tries := 0; !ok; tries++ {
+				// Too far ahead to book: the caller asks again when told, later.
+				if slot <= now || tries > 2 {
+					t.Fatalf("limit %d: not booked at %d, told to ask again at %d", limit, now, slot)
+				}
+				now = slot
+				slot, ok = m.reserve(now, limit)
+			}
 			if slot < now {
 				t.Fatalf("limit %d: booked %d before the request came at %d", limit, slot, now)
+			}
+			if slot > now+int64(maxBookAhead) {
+				t.Fatalf("limit %d: booked %v ahead, more than %v", limit, time.Duration(slot-now), maxBookAhead)
 			}
 			booked = append(booked, slot)
 		}
@@ -58,20 +57,35 @@ func TestMinuteLogPacesBeyondTheBurst(t *testing.T) {
 	const limit = 10
 	var m minuteLog
 	for i := range limit / 2 {
-		if slot := m.reserve(0, limit); slot != 0 {
+		if slot, _ := m.reserve(0, limit); slot != 0 {
 			t.Fatalf("request %d of the first half booked at %v, want at once", i+1, time.Duration(slot))
 		}
 	}
 	interval := int64(minuteWindow / limit)
 	for i := 1; i <= limit/2; i++ {
-		if slot := m.reserve(0, limit); slot != int64(i)*interval {
+		if slot, _ := m.reserve(0, limit); slot != int64(i)*interval {
 			t.Fatalf("request %d of the second half booked at %v, want %v", i, time.Duration(slot), time.Duration(int64(i)*interval))
 		}
 	}
 	// The 11th may go only once the first has left the window.
-	if slot := m.reserve(0, limit); slot != int64(minuteWindow) {
-		t.Errorf("request beyond the limit booked at %v, want when the first leaves (%v)", time.Duration(slot), minuteWindow)
+	if slot, ok := m.reserve(0, limit); slot != int64(minuteWindow) || !ok {
+		t.Errorf("request beyond the limit booked at %v (%t), want when the first leaves (%v)", time.Duration(slot), ok, minuteWindow)
 	}
+	// Beyond a window of bookings, a request is told to ask again rather than booked
+	// further ahead.
+	for i := range 4 * limit {
+		slot, ok := m.reserve(0, limit)
+		if !ok {
+			if slot <= 0 || slot > int64(maxBookAhead) {
+				t.Errorf("request %d not booked, told to ask again at %v", i+12, time.Duration(slot))
+			}
+			return
+		}
+		if slot > int64(maxBookAhead) {
+			t.Fatalf("request %d booked %v ahead, more than %v", i+12, time.Duration(slot), maxBookAhead)
+		}
+	}
+	t.Errorf("%d requests at once all booked", 11+4*limit)
 }
 
 // A steady demand within the budget's rate is never held back, however long it lasts,
@@ -83,13 +97,13 @@ func TestMinuteLogLeavesASteadyDemandAlone(t *testing.T) {
 	now := int64(0)
 	for i := range 2000 {
 		now += int64(300 * time.Millisecond) // 200 a minute
-		if slot := m.reserve(now, limit); slot != now {
+		if slot, _ := m.reserve(now, limit); slot != now {
 			t.Fatalf("request %d at 200 a minute held back by %v", i+1, time.Duration(slot-now))
 		}
 	}
 	held := 0
 	for range 10 {
-		if m.reserve(now, limit) != now {
+		if slot, _ := m.reserve(now, limit); slot != now {
 			held++
 		}
 	}
@@ -110,7 +124,7 @@ func TestMinuteLogPause(t *testing.T) {
 	}
 	prev := int64(0)
 	for i := range 5 {
-		slot := m.reserve(0, limit)
+		slot, _ := m.reserve(0, limit)
 		if slot < until {
 			t.Fatalf("request %d booked at %v, inside the pause", i+1, time.Duration(slot))
 		}

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"sync"
@@ -47,6 +48,8 @@ type Governor struct {
 	perMinute int
 	book      ledger
 	bookErr   error
+	// notes holds why per-minute logs were discarded, until the next Wait reports them.
+	notes []string
 
 	throttled int64
 }
@@ -104,26 +107,76 @@ func (g *Governor) LedgerError() error { return g.bookErr }
 // Close releases the ledger file, if any.
 func (g *Governor) Close() error { return g.book.close() }
 
-// reserveLocked books the moment the next request may go out under the per-minute cap.
-func (g *Governor) reserveLocked(now time.Time) time.Time {
+// updateBookLocked runs f on the per-minute log at now, after discarding a log that cannot
+// be true (see minuteLog.implausible): such a log is never waited on, and the count starts
+// afresh. Why it was discarded waits in notes for the next Wait to report.
+func (g *Governor) updateBookLocked(now int64, f func(*minuteLog)) error {
+	return g.book.update(func(m *minuteLog) {
+		why := m.damaged
+		if why == "" {
+			why = m.implausible(now, max(g.perMinute, MaxRequestsPerMinute))
+		}
+		if why != "" {
+			*m = minuteLog{}
+			if len(g.notes) < maxNotes {
+				g.notes = append(g.notes, why)
+			}
+		}
+		f(m)
+	})
+}
+
+// maxNotes bounds the discards kept for reporting between two Waits.
+const maxNotes = 8
+
+// takeNotes returns, and forgets, why per-minute logs were discarded since the last call.
+func (g *Governor) takeNotes() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n := g.notes
+	g.notes = nil
+	return n
+}
+
+// reserveLocked books the moment the next request may go out under the per-minute cap,
+// and says what holds it back when that moment is later than now. When booked is false,
+// nothing was booked: slot is when to ask again.
+func (g *Governor) reserveLocked(now time.Time) (slot time.Time, booked bool, reason string) {
 	if g.perMinute <= 0 {
-		return now
+		return now, true, ""
 	}
-	slot := now.UnixNano()
-	if err := g.book.update(func(m *minuteLog) { slot = m.reserve(now.UnixNano(), g.perMinute) }); err != nil {
+	ns, ok, paused := now.UnixNano(), true, int64(0)
+	reserve := func(m *minuteLog) {
+		paused = m.PausedUntil
+		ns, ok = m.reserve(now.UnixNano(), g.perMinute)
+	}
+	if err := g.updateBookLocked(now.UnixNano(), reserve); err != nil {
 		// The shared file failed mid-run: count in this process from here on.
 		g.bookErr, g.book = err, &memoryLedger{}
-		_ = g.book.update(func(m *minuteLog) { slot = m.reserve(now.UnixNano(), g.perMinute) })
+		_ = g.updateBookLocked(now.UnixNano(), reserve)
 	}
-	return time.Unix(0, slot)
+	reason = fmt.Sprintf("at most %d requests a minute", g.perMinute)
+	if paused > now.UnixNano() {
+		reason = reasonPaused
+	}
+	return time.Unix(0, ns), ok, reason
 }
+
+// Reasons for a wait on the budget, as BudgetWait.Reason gives them.
+const (
+	reasonPaused    = "the API answered 429 and asked for a pause"
+	reason429       = "the API answered 429"
+	reasonHourSpent = "the hourly budget is spent until it resets"
+	reasonHourLow   = "the rest of the hourly budget is spread until it resets"
+	reasonProbe     = "one request is finding out what the hourly budget's reset freed"
+)
 
 // MinuteStats reports the per-minute count at now.
 func (g *Governor) MinuteStats(now time.Time) MinuteStats {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	var st MinuteStats
-	_ = g.book.update(func(m *minuteLog) {
+	_ = g.updateBookLocked(now.UnixNano(), func(m *minuteLog) {
 		st.InWindow = m.count(now.UnixNano())
 		if m.PausedUntil > now.UnixNano() {
 			st.PausedUntil = time.Unix(0, m.PausedUntil)
@@ -132,10 +185,63 @@ func (g *Governor) MinuteStats(now time.Time) MinuteStats {
 	return st
 }
 
+// LongBudgetWait is the shortest wait on the rate budget that is reported (see
+// WithBudgetWaitHook and Config.Notify); shorter ones are the ordinary pacing of a busy
+// token.
+const LongBudgetWait = 5 * time.Second
+
+// BudgetWait is a wait on the rate budget before a request goes out.
+type BudgetWait struct {
+	// Reason says what the request waits for, such as "at most 250 requests a minute".
+	Reason string
+	// Wait is how long the wait is planned to last from when it is reported, and Until
+	// when it ends (this machine's clock). A later word from the API may end it sooner.
+	Wait  time.Duration
+	Until time.Time
+}
+
+// WithBudgetWaitHook returns ctx carrying hook: a request made with the returned context
+// (or a wait whose reads are, such as WaitForDropletAction) calls hook before a wait on the
+// rate budget longer than LongBudgetWait, from the goroutine that waits. It lets a caller
+// show such waits as they happen; they are also logged (Config.Notify). hook must not
+// block: the wait it announces honours ctx's end, and hook delays that.
+func WithBudgetWaitHook(ctx context.Context, hook func(BudgetWait)) context.Context {
+	return context.WithValue(ctx, budgetWaitHookKey, hook)
+}
+
+// budgetWaitHook is the hook ctx carries, or nil.
+func budgetWaitHook(ctx context.Context) func(BudgetWait) {
+	hook, _ := ctx.Value(budgetWaitHookKey).(func(BudgetWait))
+	return hook
+}
+
 // Wait blocks until the next request may start, or ctx ends. When it returns nil, the
 // request counts as sent until its response is observed.
-func (g *Governor) Wait(ctx context.Context) error {
+func (g *Governor) Wait(ctx context.Context) error { return g.wait(ctx, nil) }
+
+// wait is Wait, calling report (when set) before each wait, but for one ending about when
+// the one reported last did. Every wait ends at once when ctx does.
+func (g *Governor) wait(ctx context.Context, report func(BudgetWait)) error {
 	delayed := false
+	var reported time.Time
+	// hold waits until until, or until ctx ends or (when changed is set) the API's next word;
+	// it reports the wait first unless it ends within LongBudgetWait of the one reported
+	// last (planned again after the API's word).
+	hold := func(now, until time.Time, reason string, changed <-chan struct{}) error {
+		if report != nil && until.Sub(reported) > LongBudgetWait {
+			reported = until
+			report(BudgetWait{Reason: reason, Wait: until.Sub(now), Until: until})
+		}
+		t := time.NewTimer(until.Sub(now))
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-changed:
+		case <-t.C:
+		}
+		return nil
+	}
 	for round := 0; ; round++ {
 		g.mu.Lock()
 		now := time.Now()
@@ -145,21 +251,25 @@ func (g *Governor) Wait(ctx context.Context) error {
 				g.mu.Unlock()
 				return err
 			}
-			slot := g.reserveLocked(now)
+			slot, booked, reason := g.reserveLocked(now)
 			if !slot.After(now) || round >= maxWaitRounds {
 				g.admitLocked(now)
 				g.mu.Unlock()
 				return nil
 			}
 			// The minute's budget booked this request a later moment: keep it. A slot
-			// given up (ctx ended) stays counted, which errs on the safe side.
+			// given up (ctx ended) stays counted, which errs on the safe side. A moment too
+			// far ahead to book is asked for again nearer the time.
 			if !delayed {
 				delayed = true
 				g.throttled++
 			}
 			g.mu.Unlock()
-			if err := sleepCtx(ctx, slot.Sub(now)); err != nil {
+			if err := hold(now, slot, reason, nil); err != nil {
 				return err
+			}
+			if !booked {
+				continue
 			}
 			g.mu.Lock()
 			if now = time.Now(); !g.blockedUntil.After(now) {
@@ -175,18 +285,25 @@ func (g *Governor) Wait(ctx context.Context) error {
 			delayed = true
 			g.throttled++
 		}
-		changed := g.changed
+		changed, reason := g.changed, g.reasonLocked(start)
 		g.mu.Unlock()
-		t := time.NewTimer(start.Sub(now))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-changed:
-			t.Stop()
-		case <-t.C:
+		if err := hold(now, start, reason, changed); err != nil {
+			return err
 		}
 	}
+}
+
+// reasonLocked says what holds a request until start (startLocked's answer).
+func (g *Governor) reasonLocked(start time.Time) string {
+	switch {
+	case start.Equal(g.blockedUntil):
+		return reasonPaused
+	case g.remaining == 0 && start.Equal(g.reset):
+		return reasonHourSpent
+	case start.Equal(g.next):
+		return reasonHourLow
+	}
+	return reasonProbe
 }
 
 // startLocked is the earliest time the next request may start.
@@ -227,13 +344,21 @@ func (g *Governor) admitLocked(now time.Time) {
 }
 
 // exhaustedFor reports how long the budget stays exhausted: until the window resets when
-// no request is left, or until a 429's retry-after runs out. Pacing is not counted.
+// no request is left, or until a 429's retry-after runs out, whether this process or
+// another sharing the per-minute log met it. Pacing is not counted.
 func (g *Governor) exhaustedFor(now time.Time) (until time.Time, wait time.Duration) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	until = g.blockedUntil
 	if g.apiRemaining == 0 && g.reset.After(until) {
 		until = g.reset
+	}
+	if g.perMinute > 0 {
+		_ = g.updateBookLocked(now.UnixNano(), func(m *minuteLog) {
+			if p := time.Unix(0, m.PausedUntil); p.After(until) {
+				until = p
+			}
+		})
 	}
 	return until, until.Sub(now)
 }
@@ -269,8 +394,11 @@ func (g *Governor) Observe(status int, h http.Header, now time.Time) {
 			}
 			// Every request of every process sharing the count waits until then, and then
 			// goes out paced rather than all at once.
+			// The pause shared is no longer than any the API asks for, which is what the
+			// other processes take as true.
 			if g.perMinute > 0 {
-				_ = g.book.update(func(m *minuteLog) { m.pause(until.UnixNano(), g.perMinute) })
+				shared := min(until.UnixNano(), now.Add(maxPause).UnixNano())
+				_ = g.updateBookLocked(now.UnixNano(), func(m *minuteLog) { m.pause(shared, g.perMinute) })
 			}
 		}
 	}
@@ -313,7 +441,7 @@ func (g *Governor) budgetRoom(roomy func(m *minuteLog, now int64) bool) bool {
 	}
 	ok := true
 	now := time.Now().UnixNano()
-	_ = g.book.update(func(m *minuteLog) { ok = roomy(m, now) })
+	_ = g.updateBookLocked(now, func(m *minuteLog) { ok = roomy(m, now) })
 	return ok
 }
 

@@ -29,6 +29,8 @@ const (
 	// sentAtKey holds an *atomic.Int64 that each attempt stamps (UnixNano, this machine's
 	// clock) as it goes out, after any wait at the governor.
 	sentAtKey
+	// budgetWaitHookKey holds the hook WithBudgetWaitHook sets.
+	budgetWaitHookKey
 )
 
 // attemptState follows one logical request across its attempts.
@@ -49,7 +51,7 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	// stalling in the governor until the window frees up.
 	if reset, wait := c.gov.exhaustedFor(time.Now()); wait > c.cfg.MaxRateLimitWait {
 		return nil, &APIError{Method: method, Path: path, StatusCode: http.StatusTooManyRequests, ID: "too_many_requests",
-			Message: "the API rate limit is exhausted (as the API's rate-limit headers said); the request was not sent", RateReset: reset}
+			Message: "the API rate limit is exhausted (as the API's rate-limit headers or a 429 with retry-after said); the request was not sent", RateReset: reset}
 	}
 	u := *c.base
 	u.Path = strings.TrimRight(u.Path, "/") + path
@@ -203,7 +205,34 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 }
 
 func (c *Client) backoff(_, _ time.Duration, attempt int, resp *http.Response) time.Duration {
-	return c.retryWait(attempt, resp)
+	d := c.retryWait(attempt, resp)
+	if resp != nil && resp.StatusCode == http.StatusTooManyRequests && resp.Request != nil {
+		reason := reasonPaused
+		if _, ok := retryAfter(resp.Header); !ok {
+			reason = reason429
+			if r := rateFromHeader(resp.Header); r.Remaining == 0 && !r.Reset.IsZero() {
+				reason = reasonHourSpent
+			}
+		}
+		c.budgetWait(resp.Request.Context())(BudgetWait{Reason: reason, Wait: d, Until: time.Now().Add(d)})
+	}
+	return d
+}
+
+// budgetWait returns what tells of a wait on the rate budget of a request made with ctx
+// when it lasts longer than LongBudgetWait: a record at LevelInfo, and ctx's hook (see
+// WithBudgetWaitHook).
+func (c *Client) budgetWait(ctx context.Context) func(BudgetWait) {
+	return func(w BudgetWait) {
+		if w.Wait <= LongBudgetWait {
+			return
+		}
+		c.notify(ctx, LevelInfo, "waiting for the API rate budget", map[string]any{
+			"reason": w.Reason, "wait": w.Wait.Round(time.Second).String(), "until": w.Until.UTC().Format(time.RFC3339)})
+		if hook := budgetWaitHook(ctx); hook != nil {
+			hook(w)
+		}
+	}
 }
 
 // retryWait is the API's own word when it gave one (retry-after, or the rate-limit reset
@@ -228,7 +257,11 @@ func (c *Client) beforeAttempt(_ retryablehttp.Logger, req *http.Request, attemp
 		st.wrote.Store(false)
 	}
 	// The governor's wait ends early when ctx ends; the attempt then fails with ctx's error.
-	if c.gov.Wait(ctx) == nil {
+	err := c.gov.wait(ctx, c.budgetWait(ctx))
+	for _, why := range c.gov.takeNotes() {
+		c.notify(ctx, LevelWarn, "discarded the shared count of requests, which cannot be true; counting afresh", map[string]any{"reason": why})
+	}
+	if err == nil {
 		if st, ok := ctx.Value(attemptKey).(*attemptState); ok {
 			st.admitted.Store(true)
 		}

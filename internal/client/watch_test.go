@@ -5,10 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -306,4 +310,107 @@ func TestLedgerSharedBetweenProcesses(t *testing.T) {
 	if got := fake.Stats().Total; got != 6 {
 		t.Errorf("%d requests reached the fake, want the other process's 5 and the unshared one", got)
 	}
+}
+
+// An action seen finished on a page of /v2/actions read for other actions is delivered at
+// once, not when its own next read falls due: here, an hour after its first.
+func TestWatcherDeliversAFinishedActionSeenForAnother(t *testing.T) {
+	t.Parallel()
+	clock := &shiftedClock{}
+	fake := newFake(t, fakeapi.Options{
+		Now:       clock.now,
+		Durations: map[client.ActionType]time.Duration{client.ActionReboot: time.Minute, client.ActionPowerCycle: time.Hour},
+	})
+	c := watchClient(t, fake, func(cfg *client.Config) {
+		cfg.Poll = func(reads int, _ time.Duration) time.Duration {
+			if reads == 0 {
+				return 20 * time.Millisecond
+			}
+			return time.Hour
+		}
+	})
+	initiate := func(typ client.ActionType) client.Action {
+		d := fake.AddDroplet(fakeapi.Droplet{})
+		a, _, err := c.Initiate(t.Context(), d.ID, client.ActionRequest{Type: typ})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *a
+	}
+	reboot, cycle := initiate(client.ActionReboot), initiate(client.ActionPowerCycle)
+
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	firstRead := make(chan struct{})
+	type result struct {
+		a   *client.Action
+		err error
+	}
+	got := make(chan result, 1)
+	go func() {
+		var once sync.Once
+		a, err := c.WaitForDropletAction(ctx, reboot.ResourceID, reboot.ID, func(*client.Action) { once.Do(func() { close(firstRead) }) })
+		got <- result{a, err}
+	}()
+	select {
+	case <-firstRead:
+	case <-ctx.Done():
+		t.Fatal("the reboot was never read")
+	}
+	// Read once, in progress: its next read is an hour away. It finishes now, and the
+	// power_cycle's wait begins, whose first read is a page that shows the reboot too.
+	clock.offset.Store(int64(2 * time.Minute))
+	cycleCtx, stopCycle := context.WithCancel(ctx)
+	defer stopCycle()
+	go func() { _, _ = c.WaitForDropletAction(cycleCtx, cycle.ResourceID, cycle.ID, nil) }()
+
+	r := <-got
+	if r.err != nil || r.a == nil || r.a.Status != client.StatusCompleted {
+		t.Fatalf("the reboot's wait = %+v, %v; want it completed as soon as a page showed it finished, not at its next read an hour on", r.a, r.err)
+	}
+	if pages, _, _ := readsAfter(fake); pages == 0 {
+		t.Error("no page of /v2/actions was read: the test did not exercise a page read for another action")
+	}
+}
+
+// On a busy account the list runs to several pages, and other automation adds more while
+// the watcher waits. A batch pages on until it has seen every watched action, instead of
+// giving up after the first page and reading them one by one.
+func TestWatcherPagesThroughABusyAccount(t *testing.T) {
+	t.Parallel()
+	fake := newFake(t, fakeapi.Options{DefaultDuration: 1500 * time.Millisecond})
+	other := fake.AddDroplet(fakeapi.Droplet{})
+	fake.SeedActions(other.ID, 3*client.MaxPerPage, client.ActionReboot)
+	c := watchClient(t, fake, func(cfg *client.Config) { cfg.WatchHold = 100 * time.Millisecond })
+	acts := initiateReboots(t, fake, c, 8)
+	fake.ResetLog()
+	// Other automation: a hundred more actions at each of the first three status reads.
+	var reads atomic.Int32
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	for i, err := range c.WaitForActions(ctx, acts, 0, func(*client.Action) {
+		if reads.Add(1) <= 3 {
+			fake.SeedActions(other.ID, client.MaxPerPage/2, client.ActionReboot)
+		}
+	}) {
+		if err != nil || acts[i].Status != client.StatusCompleted {
+			t.Fatalf("action %d: %s, %v", acts[i].ID, acts[i].Status, err)
+		}
+	}
+	// The watched actions follow the 600 seeded first, on the fourth page of 200.
+	const theirPage = 4
+	deepest, single := 0, 0
+	for _, r := range fake.Requests() {
+		switch q, _ := url.ParseQuery(r.Query); {
+		case r.Path == "/v2/actions":
+			page, _ := strconv.Atoi(q.Get("page"))
+			deepest = max(deepest, page)
+		case r.Method == http.MethodGet && strings.Contains(r.Path, "/actions/"):
+			single++
+		}
+	}
+	if deepest < theirPage {
+		t.Errorf("no batch read past page %d of /v2/actions; the watched actions are on page %d", deepest, theirPage)
+	}
+	t.Logf("deepest page read %d; %d actions read one by one for %d watched", deepest, single, len(acts))
 }

@@ -150,3 +150,45 @@ func TestDebugRecordsRedactToken(t *testing.T) {
 		t.Errorf("no debug record shows the (redacted) echoed header, so the check above proves nothing: %q", records)
 	}
 }
+
+// TestDebugRecordsRedactEveryField: the token is redacted from every string field of a
+// debug record, not only from the body: here a proxy echoes the Authorization header in
+// x-request-id, which the "API response" record carries as request_id.
+func TestDebugRecordsRedactEveryField(t *testing.T) {
+	t.Parallel()
+	const token = "dop_v1_everyfieldtokenabcdef0123456789"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("x-request-id", r.Header.Get("Authorization"))
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"action":{"id":7,"status":"completed","type":"reboot","resource_id":1,"resource_type":"droplet"}}`))
+	}))
+	t.Cleanup(srv.Close)
+	var mu sync.Mutex
+	var fields []map[string]any
+	c, err := client.New(client.Config{Token: token, Endpoint: srv.URL, Logger: func(_ context.Context, msg string, f map[string]any) {
+		mu.Lock()
+		defer mu.Unlock()
+		if msg == "API response" {
+			fields = append(fields, f)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.GetAction(t.Context(), 7); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(fields) != 1 {
+		t.Fatalf("%d API response records, want 1", len(fields))
+	}
+	if got := fields[0]["request_id"]; got != "Bearer REDACTED" {
+		t.Errorf("request_id in the debug record = %q, want the echoed header with the token redacted", got)
+	}
+	for k, v := range fields[0] {
+		if strings.Contains(fmt.Sprint(v), token) {
+			t.Errorf("field %s holds the token: %v", k, v)
+		}
+	}
+}

@@ -6,7 +6,8 @@
 #
 # Without an argument: $TF_ACC_TERRAFORM_PATH, then `terraform` on PATH, each only when new
 # enough; else a binary built from the Go module proxy and cached under $GRADIENT_TF_CACHE
-# (default ~/.cache/gradient-terraform). With a version: only that cache, so the version
+# (default ~/.cache/gradient-terraform) in a directory named after its version, with its
+# sha256 recorded next to it and checked before every use (cli-common.sh). With a version: only that cache, so the version
 # tested is the one built here, whatever else is installed. No release download is needed: the Terraform
 # module is fetched as source, its nested state-backend modules (not in the module zip)
 # are dropped, and the CLI is built with the local Go toolchain. The same recipe builds
@@ -45,12 +46,20 @@ if [ -z "$EXACT" ]; then
 fi
 
 bin="$CACHE/$TF_VERSION/terraform"
-if new_enough "$bin"; then
+if cached_ok "$bin" && new_enough "$bin"; then
+  echo "$bin"; exit 0
+fi
+cache_lock "$CACHE/$TF_VERSION"
+# Another run may have built it while this one waited for the lock.
+if cached_ok "$bin" && new_enough "$bin"; then
   echo "$bin"; exit 0
 fi
 
 if [ -n "$EXACT" ]; then want="Terraform $EXACT"; else want="Terraform >= 1.$MIN_MINOR"; fi
-log "no $want found; building v$TF_VERSION from source (about 2 minutes)"
+if [ -e "$bin" ]; then
+  log "$bin does not match $bin.sha256 (or has none, or reports another version); building it again"
+fi
+log "no $want found; building v$TF_VERSION from source (about 2 minutes on an idle machine)"
 work=$(mktemp -d)
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
 
@@ -75,11 +84,10 @@ for alias in backendAzure backendConsul backendCos backendGCS backendKubernetes 
   sed -i "/$alias\./d" internal/backend/init/init.go
 done
 
-mkdir -p "$CACHE/$TF_VERSION"
 GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath \
   -ldflags "-X github.com/hashicorp/terraform/version.dev=no" \
-  -o "$bin.tmp" .
-mv "$bin.tmp" "$bin"
-new_enough "$bin" || { log "built binary does not report $want"; exit 1; }
-log "cached $bin"
+  -o "$work/terraform" .
+new_enough "$work/terraform" || { log "built binary does not report $want"; exit 1; }
+cache_install "$work/terraform" "$bin"
+log "cached $bin ($(cut -d' ' -f1 "$bin.sha256") in $bin.sha256)"
 echo "$bin"

@@ -3,7 +3,8 @@
 #
 # Order: $TF_ACC_TOFU_PATH, then `tofu` on PATH, each only when new enough; else a binary
 # built from the Go module proxy and cached under $GRADIENT_TF_CACHE (default
-# ~/.cache/gradient-terraform), next to the Terraform of scripts/terraform.sh. No release
+# ~/.cache/gradient-terraform), next to the Terraform of scripts/terraform.sh, in a directory
+# named after its version and with its sha256 checked before every use (cli-common.sh). No release
 # download is needed: OpenTofu's module is fetched as source and built with the local Go
 # toolchain. Its go.mod replaces hcl/v2 with OpenTofu's fork; a replace only applies in the
 # main module, so the CLI is built inside a writable copy of the module, not with
@@ -31,10 +32,18 @@ if command -v tofu >/dev/null 2>&1 && new_enough "$(command -v tofu)"; then
 fi
 
 bin="$CACHE/opentofu-$TOFU_VERSION/tofu"
-if new_enough "$bin"; then
+if cached_ok "$bin" && new_enough "$bin"; then
+  echo "$bin"; exit 0
+fi
+cache_lock "$CACHE/opentofu-$TOFU_VERSION"
+# Another run may have built it while this one waited for the lock.
+if cached_ok "$bin" && new_enough "$bin"; then
   echo "$bin"; exit 0
 fi
 
+if [ -e "$bin" ]; then
+  log "$bin does not match $bin.sha256 (or has none, or is too old); building it again"
+fi
 log "no OpenTofu >= 1.$MIN_MINOR found; building v$TOFU_VERSION from source (a few minutes)"
 work=$(mktemp -d)
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
@@ -45,12 +54,11 @@ cp -r "$dir" "$work/src"
 chmod -R u+w "$work/src"
 cd "$work/src"
 
-mkdir -p "$CACHE/opentofu-$TOFU_VERSION"
 # dev=no drops the "-dev" suffix, as in OpenTofu's release builds.
 GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath \
   -ldflags "-X github.com/opentofu/opentofu/version.dev=no" \
-  -o "$bin.tmp" ./cmd/tofu
-mv "$bin.tmp" "$bin"
-new_enough "$bin" || { log "built binary does not report >= 1.$MIN_MINOR"; exit 1; }
-log "cached $bin"
+  -o "$work/tofu" ./cmd/tofu
+new_enough "$work/tofu" || { log "built binary does not report >= 1.$MIN_MINOR"; exit 1; }
+cache_install "$work/tofu" "$bin"
+log "cached $bin ($(cut -d' ' -f1 "$bin.sha256") in $bin.sha256)"
 echo "$bin"

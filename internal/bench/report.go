@@ -244,10 +244,11 @@ func WriteTwo(w io.Writer, t *Tally, cfg ApplyConfig, r TwoResult) {
 // its own ideal: the makespan of the durations the fake drew. It has no target.
 func WriteApplyJittered(w io.Writer, cfg ApplyConfig, r ApplyResult) {
 	ideal := r.Timeline.Makespan
-	fmt.Fprintf(w, "(a') as (a), durations D ±%.0f%% (seed %d), %d/min and %d/h enforced; no target, for comparison:\n",
-		cfg.Jitter*100, cfg.Seed, cfg.PerMinuteLimit, cfg.PerHourLimit)
-	fmt.Fprintf(w, "    wall time of terraform apply  %s (ideal for the drawn durations %s; %+.1f%%; 10 rounds x D = %s: %+.1f%%)\n",
-		sec(r.Wall), sec(ideal), 100*(r.Wall.Seconds()/ideal.Seconds()-1),
+	rounds := (cfg.Actions + cfg.Parallelism - 1) / max(cfg.Parallelism, 1)
+	fmt.Fprintf(w, "(a') as (a) with %d reboots on %d droplets, durations D ±%.0f%% (seed %d), %d/min and %d/h enforced; no target:\n",
+		cfg.Actions, cfg.Actions, cfg.Jitter*100, cfg.Seed, cfg.PerMinuteLimit, cfg.PerHourLimit)
+	fmt.Fprintf(w, "    wall time of terraform apply  %s (ideal for the drawn durations %s; %+.1f%%; %d rounds x D = %s: %+.1f%%)\n",
+		sec(r.Wall), sec(ideal), 100*(r.Wall.Seconds()/ideal.Seconds()-1), rounds,
 		sec(IdealApply(cfg.Actions, cfg.Parallelism, cfg.D)), 100*(r.Wall.Seconds()/IdealApply(cfg.Actions, cfg.Parallelism, cfg.D).Seconds()-1))
 	writeTimeline(w, r)
 	writeRequests(w, cfg, r)

@@ -24,6 +24,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -70,6 +71,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cliJitter := fs.Float64("cli-jitter", 0.2, "relative spread of action durations in the extra apply (a'); the others use exactly D")
 	bulkDroplets := fs.Int("bulk-droplets", 500, "droplets carrying the tag of the bulk actions (3) and (4)")
 	bulkD := fs.Duration("bulk-duration", 20*time.Second, "action duration D of the bulk actions (3) and (4)")
+	jitterActions := fs.Int("jitter-actions", 0, "gradient_droplet_action resources in (a') (0: as many as -cli-actions)")
+	noScopeDroplets := fs.Int("noscope-droplets", 0, "droplets carrying the tag of the bulk action (4) (0: as many as -bulk-droplets)")
+	watchActions := fs.Int("watch-actions", 0, "actions of each watcher row [W] (0: as many as -actions)")
+	overlap := fs.Bool("overlap", false, "after (6), run the other runs in lanes at once (make bench does); the report keeps its order")
 	twoActions := fs.Int("two-actions", 30, "reboots in each of the two applies of (5)")
 	twoD := fs.Duration("two-duration", 5*time.Second, "action duration D of (5)")
 	manyActions := fs.Int("watch1000-actions", 1000, "actions watched at once in (6)")
@@ -92,19 +97,32 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return errors.New("-actions, -cli-actions, -small-actions, -parallelism, -bulk-droplets, -two-actions, -watch1000-actions and -watch-max-scale must be positive")
 		}
 	}
+	if *jitterActions < 0 || *noScopeDroplets < 0 || *watchActions < 0 {
+		return errors.New("-jitter-actions, -noscope-droplets and -watch-actions must be 0 (the default) or positive")
+	}
 
 	began := time.Now()
 	fmt.Fprintf(stdout, "gradient-bench %s\n", strings.Join(os.Args[1:], " "))
 	writeMachine(ctx, stdout, *tfPath, *skipCLI)
-	var tally bench.Tally
+	if *overlap {
+		fmt.Fprintf(stdout, "-overlap: after (6), the other runs went in %d lanes at once (each on its own fake, client or provider\n", lanes)
+		fmt.Fprintf(stdout, "process); their wall times include the other lanes' use of the CPUs. The report keeps the usual order.\n\n")
+	}
 
+	var secs []section
 	if !*skipMany {
 		cfg := bench.ManyConfig{Actions: *manyActions, D: *manyD, Progress: stderr}
-		res, err := bench.RunWatchMany(ctx, cfg)
-		if err != nil {
-			return fmt.Errorf("run (6): %w", err)
-		}
-		bench.WriteMany(stdout, &tally, cfg, res)
+		var res bench.ManyResult
+		secs = append(secs, section{name: "(6)", lane: laneAlone,
+			run: func(ctx context.Context) (err error) {
+				res, err = bench.RunWatchMany(ctx, cfg)
+				if err != nil {
+					return fmt.Errorf("run (6): %w", err)
+				}
+				return nil
+			},
+			write: func(w io.Writer, t *bench.Tally) { bench.WriteMany(w, t, cfg, res) },
+		})
 	}
 
 	tcfg := bench.TableConfig{
@@ -113,33 +131,52 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	var tableRows []bench.RowResult
 	if !*skipTable {
-		tableRows, err = bench.RunTable(ctx, tcfg)
-		if err != nil {
-			return err
-		}
-		bench.WriteTable(stdout, &tally, tcfg, tableRows)
+		secs = append(secs, section{name: "table", lane: laneTable,
+			run: func(ctx context.Context) (err error) {
+				tableRows, err = bench.RunTable(ctx, tcfg)
+				return err
+			},
+			write: func(w io.Writer, t *bench.Tally) { bench.WriteTable(w, t, tcfg, tableRows) },
+		})
 	}
 	if !*skipWatch {
-		wcfg := bench.WatchTableConfig{Table: tcfg, MaxScale: *watchMaxScale, PerMinuteLimit: *perMinute, PerHourLimit: *perHour}
-		wrows, err := bench.RunWatchRows(ctx, wcfg)
-		if err != nil {
-			return err
+		wt := tcfg
+		if *watchActions > 0 {
+			wt.Actions = *watchActions
 		}
-		bench.WriteWatchRows(stdout, &tally, wcfg, wrows, tableRows)
+		wcfg := bench.WatchTableConfig{Table: wt, MaxScale: *watchMaxScale, PerMinuteLimit: *perMinute, PerHourLimit: *perHour}
+		var wrows []bench.WatchRowResult
+		secs = append(secs, section{name: "[W]", lane: laneWatch,
+			run: func(ctx context.Context) (err error) {
+				wrows, err = bench.RunWatchRows(ctx, wcfg)
+				return err
+			},
+			// tableRows is complete by now: every run ends before the first write under
+			// -overlap, and the table runs first otherwise.
+			write: func(w io.Writer, t *bench.Tally) { bench.WriteWatchRows(w, t, wcfg, wrows, tableRows) },
+		})
 	}
 
 	if !*skipCLI {
-		if err := runApplies(ctx, stdout, stderr, &tally, appliesConfig{
+		secs = append(secs, applySections(appliesConfig{
 			base: bench.ApplyConfig{
 				Terraform: *tfPath, Provider: *provPath, Actions: *cliActions, Parallelism: *parallelism,
 				D: *cliD, Seed: *seed, PerMinuteLimit: *perMinute, PerHourLimit: *perHour, Progress: stderr,
 			},
-			cliJitter: *cliJitter, smallActions: *smallActions,
-			bulkDroplets: *bulkDroplets, bulkD: *bulkD, twoActions: *twoActions, twoD: *twoD,
+			cliJitter: *cliJitter, jitterActions: *jitterActions, smallActions: *smallActions,
+			bulkDroplets: *bulkDroplets, noScopeDroplets: *noScopeDroplets, bulkD: *bulkD, twoActions: *twoActions, twoD: *twoD,
 			skipReboots: *skipReboots, skipSmall: *skipSmall, skipBulk: *skipBulk, skipNoScope: *skipNoScope, skipTwo: *skipTwo,
-		}); err != nil {
-			return err
-		}
+		})...)
+	}
+
+	var tally bench.Tally
+	if *overlap {
+		err = runOverlapped(ctx, stdout, stderr, &tally, secs)
+	} else {
+		err = runInTurn(ctx, stdout, &tally, secs)
+	}
+	if err != nil {
+		return err
 	}
 
 	fmt.Fprintf(stdout, "Targets: %d PASS, %d MISS. gradient-bench took %.0f s; load average at the end: %s.\n",
@@ -147,57 +184,158 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// section is one part of the report: run measures (nil for a heading), write prints the
+// part and counts its targets. Sections of one lane depend on nothing outside it, so that
+// -overlap can run the lanes at once.
+type section struct {
+	name  string
+	lane  int
+	run   func(context.Context) error
+	write func(io.Writer, *bench.Tally)
+}
+
+// The lanes of -overlap: laneAlone runs first, on its own (run (6) reports the process's
+// peak RSS, which the fakes of other lanes, living in this process, would inflate); the
+// others then run at once, each in report order. Their lengths at the quick sizes of `make
+// bench` are close: about 90 to 105 s each.
+const (
+	laneAlone   = iota
+	laneTable   // the detection table [A] [B] [C], then the applies (1) and (5)
+	laneWatch   // the watcher rows [W]
+	laneReboots // (a) = (b) = (2), then (a')
+	laneBulk    // (3), then (4)
+	lanes       = 4
+)
+
+// runInTurn runs each section and prints it before the next one starts.
+func runInTurn(ctx context.Context, stdout io.Writer, tally *bench.Tally, secs []section) error {
+	for _, s := range secs {
+		if s.run != nil {
+			if err := s.run(ctx); err != nil {
+				return err
+			}
+		}
+		s.write(stdout, tally)
+	}
+	return nil
+}
+
+// runOverlapped runs the laneAlone sections, then every other lane at once (a lane's
+// sections in turn), and prints the sections in report order once all have ended. The
+// first error cancels the other lanes; the sections that completed are still printed.
+func runOverlapped(ctx context.Context, stdout, stderr io.Writer, tally *bench.Tally, secs []section) error {
+	done := make([]bool, len(secs))
+	runLane := func(ctx context.Context, lane int) error {
+		began := time.Now()
+		var names []string
+		for i, s := range secs {
+			if s.lane != lane {
+				continue
+			}
+			if s.run != nil {
+				if err := s.run(ctx); err != nil {
+					return err
+				}
+				names = append(names, s.name)
+			}
+			done[i] = true
+		}
+		if len(names) > 0 {
+			fmt.Fprintf(stderr, "lane %d (%s) done in %.0f s\n", lane, strings.Join(names, ", "), time.Since(began).Seconds())
+		}
+		return nil
+	}
+
+	err := runLane(ctx, laneAlone)
+	if err == nil {
+		lctx, cancel := context.WithCancel(ctx)
+		errs := make([]error, lanes+1)
+		var wg sync.WaitGroup
+		for lane := laneAlone + 1; lane <= lanes; lane++ {
+			wg.Go(func() {
+				if errs[lane] = runLane(lctx, lane); errs[lane] != nil {
+					cancel()
+				}
+			})
+		}
+		wg.Wait()
+		cancel()
+		err = errors.Join(errs...)
+	}
+	for i, s := range secs {
+		if done[i] {
+			s.write(stdout, tally)
+		}
+	}
+	return err
+}
+
 type appliesConfig struct {
 	base                                                   bench.ApplyConfig
 	cliJitter                                              float64
-	smallActions, bulkDroplets, twoActions                 int
+	jitterActions, smallActions, twoActions                int
+	bulkDroplets, noScopeDroplets                          int
 	bulkD, twoD                                            time.Duration
 	skipReboots, skipSmall, skipBulk, skipNoScope, skipTwo bool
 }
 
-// runApplies runs and prints the applies through the Terraform CLI.
-func runApplies(ctx context.Context, stdout, stderr io.Writer, tally *bench.Tally, c appliesConfig) error {
+// applySections are the applies through the Terraform CLI, in report order, after their
+// heading.
+func applySections(c appliesConfig) []section {
 	base := c.base
-	fmt.Fprintf(stdout, "Terraform CLI: terraform apply -auto-approve -input=false -parallelism=%d; each provider process started\n", base.Parallelism)
-	fmt.Fprintf(stdout, "with -debug and attached through TF_REATTACH_PROVIDERS, with a %s of its own (but (5)'s two\n", "GRADIENT_RATE_LEDGER_DIR")
-	fmt.Fprintf(stdout, "share one); fresh fake, provider and state each; real time (no scaling). Every fake is the truthful one:\n")
-	fmt.Fprintf(stdout, "it enforces %d requests a minute, seen only as 429 with retry-after, and %d an hour, which its ratelimit-*\n",
-		base.PerMinuteLimit, base.PerHourLimit)
-	fmt.Fprintf(stdout, "headers describe. (Runs before this version used a flattering fake: (a) and (a') had no limit at all,\n")
-	fmt.Fprintf(stdout, "and (b)'s headers showed the per-minute window, which the real API never advertises.)\n\n")
+	stderr := base.Progress
+	secs := []section{{name: "applies", lane: laneAlone, write: func(w io.Writer, _ *bench.Tally) {
+		fmt.Fprintf(w, "Terraform CLI: terraform apply -auto-approve -input=false -parallelism=%d; each provider process started\n", base.Parallelism)
+		fmt.Fprintf(w, "with -debug and attached through TF_REATTACH_PROVIDERS, with a %s of its own (but (5)'s two\n", "GRADIENT_RATE_LEDGER_DIR")
+		fmt.Fprintf(w, "share one); fresh fake, provider and state each; real time (no scaling). Every fake is the truthful one:\n")
+		fmt.Fprintf(w, "it enforces %d requests a minute, seen only as 429 with retry-after, and %d an hour, which its ratelimit-*\n",
+			base.PerMinuteLimit, base.PerHourLimit)
+		fmt.Fprintf(w, "headers describe. (Runs before this version used a flattering fake: (a) and (a') had no limit at all,\n")
+		fmt.Fprintf(w, "and (b)'s headers showed the per-minute window, which the real API never advertises.)\n\n")
+	}}}
+
+	// apply is the section of one RunApply, printed by write.
+	apply := func(name string, lane int, cfg bench.ApplyConfig, note string, write func(io.Writer, *bench.Tally, bench.ApplyConfig, bench.ApplyResult)) section {
+		var res bench.ApplyResult
+		return section{name: name, lane: lane,
+			run: func(ctx context.Context) (err error) {
+				fmt.Fprintf(stderr, "apply %s: %s...\n", name, note)
+				if res, err = bench.RunApply(ctx, cfg); err != nil {
+					return fmt.Errorf("apply %s: %w", name, err)
+				}
+				return nil
+			},
+			write: func(w io.Writer, t *bench.Tally) { write(w, t, cfg, res) },
+		}
+	}
 
 	if !c.skipReboots {
 		a := base
 		a.Label = "(a)"
-		fmt.Fprintf(stderr, "apply (a) = (b) = (2): %d reboots, %d/min...\n", a.Actions, a.PerMinuteLimit)
-		res, err := bench.RunApply(ctx, a)
-		if err != nil {
-			return fmt.Errorf("apply (a): %w", err)
-		}
-		bench.WriteApply100(stdout, tally, a, res)
+		secs = append(secs, apply("(a) = (b) = (2)", laneReboots, a, fmt.Sprintf("%d reboots, %d/min", a.Actions, a.PerMinuteLimit),
+			bench.WriteApply100))
 
 		aj := base
 		aj.Label = "(a')"
 		aj.Jitter = c.cliJitter
-		fmt.Fprintf(stderr, "apply (a'): %d reboots, D ±%.0f%%...\n", aj.Actions, aj.Jitter*100)
-		resAJ, err := bench.RunApply(ctx, aj)
-		if err != nil {
-			return fmt.Errorf("apply (a'): %w", err)
+		if c.jitterActions > 0 {
+			aj.Actions = c.jitterActions
 		}
-		bench.WriteApplyJittered(stdout, aj, resAJ)
-		fmt.Fprintln(stdout)
+		secs = append(secs, apply("(a')", laneReboots, aj, fmt.Sprintf("%d reboots, D ±%.0f%%", aj.Actions, aj.Jitter*100),
+			func(w io.Writer, _ *bench.Tally, cfg bench.ApplyConfig, r bench.ApplyResult) {
+				bench.WriteApplyJittered(w, cfg, r)
+				fmt.Fprintln(w)
+			}))
 	}
 	if !c.skipSmall {
 		s := base
 		s.Label = "(1)"
 		s.Actions = c.smallActions
-		fmt.Fprintf(stderr, "apply (1): %d reboots...\n", s.Actions)
-		res, err := bench.RunApply(ctx, s)
-		if err != nil {
-			return fmt.Errorf("apply (1): %w", err)
-		}
-		bench.WriteApplySmall(stdout, tally, s, res)
-		fmt.Fprintln(stdout)
+		secs = append(secs, apply("(1)", laneTable, s, fmt.Sprintf("%d reboots", s.Actions),
+			func(w io.Writer, t *bench.Tally, cfg bench.ApplyConfig, r bench.ApplyResult) {
+				bench.WriteApplySmall(w, t, cfg, r)
+				fmt.Fprintln(w)
+			}))
 	}
 	if !c.skipBulk {
 		b := base
@@ -206,24 +344,24 @@ func runApplies(ctx context.Context, stdout, stderr io.Writer, tally *bench.Tall
 		b.D = c.bulkD
 		b.BulkTag = "bench-bulk"
 		b.BulkType = client.ActionPowerCycle
-		fmt.Fprintf(stderr, "apply (3): bulk %s over %d droplets...\n", b.BulkType, b.Actions)
-		res, err := bench.RunApply(ctx, b)
-		if err != nil {
-			return fmt.Errorf("apply (3): %w", err)
-		}
-		bench.WriteBulk(stdout, tally, b, res, true)
-		fmt.Fprintln(stdout)
+		secs = append(secs, apply("(3)", laneBulk, b, fmt.Sprintf("bulk %s over %d droplets", b.BulkType, b.Actions),
+			func(w io.Writer, t *bench.Tally, cfg bench.ApplyConfig, r bench.ApplyResult) {
+				bench.WriteBulk(w, t, cfg, r, true)
+				fmt.Fprintln(w)
+			}))
 		if !c.skipNoScope {
 			n := b
 			n.Label = "(4)"
 			n.Scopes = []string{"droplet:read", "droplet:update"}
-			fmt.Fprintf(stderr, "apply (4): bulk %s over %d droplets, token without actions:read (expect minutes)...\n", n.BulkType, n.Actions)
-			res, err := bench.RunApply(ctx, n)
-			if err != nil {
-				return fmt.Errorf("apply (4): %w", err)
+			if c.noScopeDroplets > 0 {
+				n.Actions = c.noScopeDroplets
 			}
-			bench.WriteBulk(stdout, tally, n, res, false)
-			fmt.Fprintln(stdout)
+			secs = append(secs, apply("(4)", laneBulk, n,
+				fmt.Sprintf("bulk %s over %d droplets, token without actions:read (expect minutes)", n.BulkType, n.Actions),
+				func(w io.Writer, t *bench.Tally, cfg bench.ApplyConfig, r bench.ApplyResult) {
+					bench.WriteBulk(w, t, cfg, r, false)
+					fmt.Fprintln(w)
+				}))
 		}
 	}
 	if !c.skipTwo {
@@ -231,15 +369,22 @@ func runApplies(ctx context.Context, stdout, stderr io.Writer, tally *bench.Tall
 		two.Label = "(5)"
 		two.Actions = c.twoActions
 		two.D = c.twoD
-		fmt.Fprintf(stderr, "(5): two applies of %d reboots at once...\n", two.Actions)
-		res, err := bench.RunTwoApplies(ctx, two)
-		if err != nil {
-			return fmt.Errorf("(5): %w", err)
-		}
-		bench.WriteTwo(stdout, tally, two, res)
-		fmt.Fprintln(stdout)
+		var res bench.TwoResult
+		secs = append(secs, section{name: "(5)", lane: laneTable,
+			run: func(ctx context.Context) (err error) {
+				fmt.Fprintf(stderr, "(5): two applies of %d reboots at once...\n", two.Actions)
+				if res, err = bench.RunTwoApplies(ctx, two); err != nil {
+					return fmt.Errorf("(5): %w", err)
+				}
+				return nil
+			},
+			write: func(w io.Writer, t *bench.Tally) {
+				bench.WriteTwo(w, t, two, res)
+				fmt.Fprintln(w)
+			},
+		})
 	}
-	return nil
+	return secs
 }
 
 // parseScales reads "1s=1,5s=1,30s=4,120s=16".

@@ -53,7 +53,14 @@
 // droplet suitably:
 //
 //   - resize needs the droplet off, and a size offered in the droplet's region
-//     when the region is one of Regions();
+//     when the region is one of Regions(); it refuses, as DigitalOcean's GPU
+//     droplet limits say, a droplet with several GPUs going to a size with
+//     one ("You cannot resize from an 8 GPU Droplet to a single GPU
+//     Droplet.", the documentation's wording: no API answer is published),
+//     and, with the API's own answer "Size can not decrease size of Droplet's
+//     disk image", any size the fake knows whose disk is smaller than the
+//     droplet's, with or without disk: a disk never shrinks, so after a
+//     CPU-only resize up the way back is open, after a disk resize it is not;
 //   - change_backup_policy needs backups enabled;
 //   - restore's image must be one of the droplet's BackupIDs;
 //   - power_off and shutdown on a droplet that is already off answer
@@ -89,6 +96,20 @@
 //	password_reset             nothing observable
 //
 // Droplet JSON carries "locked": true while an action is in progress.
+//
+// # Sizes
+//
+// The fake knows the disk (in GB) of the standard sizes in Regions() and of
+// the GPU sizes gpu-h100x1-80gb (720), gpu-h100x8-640gb (2046),
+// gpu-h200x1-141gb (720), gpu-l40sx1-48gb (500) and gpu-mi300x1-192gb (720),
+// their boot disks as the API's size object reports them (scratch disks are
+// not counted); a slug it does not know counts as 25 GB and escapes the disk
+// rule above. The GPU sizes are offered in nyc2, tor1 and atl1, three of
+// DigitalOcean's GPU regions, all five in each (which plans a real region
+// offers varies). nyc3 also offers gpu-h100x1-80gb, as it did before the
+// GPU regions were added, although DigitalOcean has no GPUs there.
+// Resizing between GPU and standard sizes is not refused: the documentation
+// says nothing of it.
 //
 // # Snapshots
 //

@@ -451,6 +451,16 @@ func (s *Server) preconditionLocked(d *Droplet, p params) string {
 		if region, known := lookupRegion(d.Region); known && !slices.Contains(region.Sizes, p.size) {
 			return fmt.Sprintf("Size %s is not available in region %s.", p.size, d.Region)
 		}
+		if sizeGPUs[d.SizeSlug] > 1 && sizeGPUs[p.size] == 1 {
+			// DigitalOcean's GPU Droplet limits; the wording is the
+			// documentation's, as no API answer for it is published.
+			return "You cannot resize from an 8 GPU Droplet to a single GPU Droplet."
+		}
+		if gb, known := sizeDisks[p.size]; known && gb < d.Disk {
+			// The API's own answer. A droplet's disk never shrinks, so a
+			// size with a smaller disk is refused, with or without disk.
+			return "Size can not decrease size of Droplet's disk image"
+		}
 	case client.ActionChangeBackupPolicy:
 		if !d.BackupsEnabled {
 			return "Backups are not enabled for this Droplet."

@@ -141,12 +141,33 @@ func (sn Snapshot) toJSON() snapshotJSON {
 	}
 }
 
-// sizeDisks is the disk, in GB, that each size in Regions() comes with.
+// sizeDisks is the disk, in GB, that each size in Regions() comes with. For
+// GPU sizes it is the boot disk, which is what the API's size object reports
+// as disk (the scratch disk is not counted).
 var sizeDisks = map[string]int{
 	"s-1vcpu-512mb-10gb": 10, "s-1vcpu-1gb": 25, "s-1vcpu-2gb": 50, "s-2vcpu-2gb": 60,
 	"s-2vcpu-4gb": 80, "s-4vcpu-8gb": 160, "s-8vcpu-16gb": 320, "s-8vcpu-32gb": 640,
-	"c-2": 25, "c-4": 50, "g-2vcpu-8gb": 25, "m-2vcpu-16gb": 50, "gpu-h100x1-80gb": 720,
+	"c-2": 25, "c-4": 50, "g-2vcpu-8gb": 25, "m-2vcpu-16gb": 50,
+	"gpu-h100x1-80gb": 720, "gpu-h100x8-640gb": 2046, "gpu-h200x1-141gb": 720,
+	"gpu-l40sx1-48gb": 500, "gpu-mi300x1-192gb": 720,
 }
+
+// sizeGPUs is the number of GPUs of each GPU size in sizeDisks; every other
+// size has none.
+var sizeGPUs = map[string]int{
+	"gpu-h100x1-80gb": 1, "gpu-h100x8-640gb": 8, "gpu-h200x1-141gb": 1,
+	"gpu-l40sx1-48gb": 1, "gpu-mi300x1-192gb": 1,
+}
+
+// gpuSizes are the GPU size slugs the fake knows, as the GPU regions offer them.
+var gpuSizes = []string{
+	"gpu-h100x1-80gb", "gpu-h100x8-640gb", "gpu-h200x1-141gb", "gpu-l40sx1-48gb", "gpu-mi300x1-192gb",
+}
+
+// isGPUSize reports whether slug is one of the GPU sizes the fake knows. A
+// droplet of such a size is a GPU droplet, which GET /v2/droplets leaves out
+// unless asked for with type=gpus.
+func isGPUSize(slug string) bool { return sizeGPUs[slug] > 0 }
 
 // diskFor is the disk of a size slug, 25 GB for a slug the fake does not know.
 func diskFor(size string) int {
@@ -196,11 +217,18 @@ func Regions() []Region {
 		return Region{Name: name, Slug: slug, Available: true,
 			Features: slices.Clone(features), Sizes: append(slices.Clone(sizes), extraSizes...)}
 	}
+	// nyc3's gpu-h100x1-80gb predates the GPU regions and is kept as it was,
+	// although DigitalOcean has no GPU droplets in NYC3. It offers them in
+	// NYC2, TOR1 and ATL1 (among others), which GPU plans each offers
+	// varies, and the fake offers all its GPU sizes in those three.
 	return []Region{
 		mk("New York 3", "nyc3", "s-8vcpu-32gb", "gpu-h100x1-80gb"),
 		mk("San Francisco 3", "sfo3", "s-8vcpu-32gb"),
 		mk("Amsterdam 3", "ams3"),
 		mk("Frankfurt 1", "fra1"),
+		mk("New York 2", "nyc2", gpuSizes...),
+		mk("Toronto 1", "tor1", gpuSizes...),
+		mk("Atlanta 1", "atl1", gpuSizes...),
 	}
 }
 

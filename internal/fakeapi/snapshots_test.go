@@ -267,8 +267,8 @@ func TestSnapshotsRefusals(t *testing.T) {
 
 // TestSnapshotRecordsFollowDroplet: snapshot IDs given to AddDroplet get
 // records, oldest first in the order given; replacing the droplet keeps the
-// records of the IDs it still has. Disk follows the size, and a permanent
-// disk resize grows it.
+// records of the IDs it still has. Disk follows the size, a permanent disk
+// resize grows it, and a CPU-only resize leaves it.
 func TestSnapshotRecordsFollowDroplet(t *testing.T) {
 	t.Parallel()
 	clock := newClock()
@@ -297,10 +297,14 @@ func TestSnapshotRecordsFollowDroplet(t *testing.T) {
 	if dj.Droplet.Disk != 80 {
 		t.Errorf("disk %d after a disk resize to s-2vcpu-4gb, want 80", dj.Droplet.Disk)
 	}
-	initiate(t, s, d.ID, `{"type":"resize","size":"s-1vcpu-1gb"}`)
+	// Back down to a smaller disk is refused once the disk has grown, as
+	// DigitalOcean does; a CPU-only resize up keeps the disk.
+	call(t, s, "POST", fmt.Sprintf("/v2/droplets/%d/actions", d.ID), `{"type":"resize","size":"s-1vcpu-1gb"}`).
+		wantError(t, 422, "unprocessable_entity", "Size can not decrease size of Droplet's disk image")
+	initiate(t, s, d.ID, `{"type":"resize","size":"s-4vcpu-8gb"}`)
 	initiate(t, s, d.ID, `{"type":"snapshot"}`)
 	p = listSnapshots(t, s, d.ID, "")
 	if len(p.Snapshots) != 2 || p.Snapshots[1].MinDiskSize != 80 {
-		t.Errorf("a snapshot after a CPU-only resize down: %+v, want min_disk_size 80", p.Snapshots)
+		t.Errorf("a snapshot after a CPU-only resize up: %+v, want min_disk_size 80", p.Snapshots)
 	}
 }

@@ -12,7 +12,8 @@
 //	GET  /v2/droplets/{id}/actions             newest first, paginated
 //	GET  /v2/droplets/{id}/snapshots           {"snapshots": [...]}, oldest first, paginated
 //	GET  /v2/droplets/{id}                     {"droplet": ...}
-//	GET  /v2/droplets[?tag_name=T]             {"droplets": [...]}, by ID, paginated
+//	GET  /v2/droplets[?tag_name=T|?name=N][&type=gpus]
+//	                                           {"droplets": [...]}, by ID, paginated; see Listing
 //	GET  /v2/droplets/{id}/backups/policy      {"policy": ...}, to observe policy changes
 //
 // Unknown paths answer 404 not_found; a known path with the wrong method 405
@@ -107,9 +108,10 @@
 // rule above. The GPU sizes are offered in nyc2, tor1 and atl1, three of
 // DigitalOcean's GPU regions, all five in each (which plans a real region
 // offers varies). nyc3 also offers gpu-h100x1-80gb, as it did before the
-// GPU regions were added, although DigitalOcean has no GPUs there.
-// Resizing between GPU and standard sizes is not refused: the documentation
-// says nothing of it.
+// GPU regions were added, although DigitalOcean has no GPUs there. A
+// droplet of a GPU size is a GPU droplet, which the droplet list leaves out
+// unless asked for (see Listing). Resizing between GPU and standard sizes is
+// not refused: the documentation says nothing of it.
 //
 // # Snapshots
 //
@@ -163,6 +165,16 @@
 // fake again takes the less favourable reading: oldest first (by created_at,
 // then ID), the newest on the last page.
 //
+// GET /v2/droplets lists the account's droplets by ID, paged like the other
+// lists. As DigitalOcean documents, it lists only non-GPU droplets unless
+// type=gpus, which lists only GPU droplets (type=droplets is the default
+// said aloud; any other type is 422). name filters by exact,
+// case-insensitive name; tag_name by tag, and cannot be combined with name
+// or type (422). Whether a tag_name list includes the tag's GPU droplets is
+// not documented; the fake takes the literal, less favourable reading that
+// the default applies and it does not, which leaves a tag's GPU droplets
+// impossible to list (initiating by tag still acts on them).
+//
 // per_page defaults to 20; values above 200 are clamped to 200 rather than
 // refused, as lenient clients may ask for more. page or per_page that are not
 // positive integers answer 422. A page past the end is an empty list. Links
@@ -170,8 +182,8 @@
 // Handler is served elsewhere), always carry per_page, and appear only where
 // they apply: first and prev from page 2 on, next and last before the last
 // page. links is {} when everything fits on one page. Links keep the
-// request's path, and of its other query parameters only tag_name on the
-// droplet list.
+// request's path, and of its other query parameters only tag_name, name and
+// type on the droplet list.
 //
 // # Rate limits
 //

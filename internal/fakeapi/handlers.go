@@ -607,19 +607,39 @@ func (s *Server) listSnapshotsLocked(r *http.Request, did int64, rid string) res
 	})
 }
 
-// listDropletsLocked answers GET /v2/droplets, all droplets or those carrying tag_name,
-// by ID.
+// listDropletsLocked answers GET /v2/droplets, by ID: the account's droplets,
+// filtered by tag_name (exact) or name (exact, case-insensitive), and by
+// type. As DigitalOcean documents, only non-GPU droplets are listed unless
+// type=gpus, which lists only GPU droplets; tag_name cannot be combined with
+// name or type. Whether a tag_name listing includes the tag's GPU droplets
+// is not documented: the fake takes the literal, less favourable reading
+// (the default applies, so it does not), which leaves no way to list a
+// tag's GPU droplets. Parameters the API does not document are ignored.
 func (s *Server) listDropletsLocked(r *http.Request, rid string) response {
-	tag := r.URL.Query().Get("tag_name")
+	q := r.URL.Query()
+	tag, name, typ := q.Get("tag_name"), q.Get("name"), q.Get("type")
+	if tag != "" && (name != "" || typ != "") {
+		return errorResponse(http.StatusUnprocessableEntity, "unprocessable_entity",
+			"tag_name can not be combined with name or type.", rid)
+	}
+	if typ != "" && typ != "droplets" && typ != "gpus" {
+		return errorResponse(http.StatusUnprocessableEntity, "unprocessable_entity",
+			fmt.Sprintf("type must be droplets or gpus, not %q.", typ), rid)
+	}
+	wantGPU := typ == "gpus"
 	var ds []*Droplet
 	for _, d := range s.droplets {
-		if tag == "" || slices.Contains(d.Tags, tag) {
+		switch {
+		case isGPUSize(d.SizeSlug) != wantGPU:
+		case tag != "" && !slices.Contains(d.Tags, tag):
+		case name != "" && !strings.EqualFold(d.Name, name):
+		default:
 			ds = append(ds, d)
 		}
 	}
 	slices.SortFunc(ds, func(a, b *Droplet) int { return cmp.Compare(a.ID, b.ID) })
 	now := s.now()
-	return pagedResponse(r, rid, "droplets", len(ds), []string{"tag_name"}, func(i int) any {
+	return pagedResponse(r, rid, "droplets", len(ds), []string{"tag_name", "name", "type"}, func(i int) any {
 		return ds[i].toJSON(s.inFlightLocked(ds[i].ID) > 0, now)
 	})
 }

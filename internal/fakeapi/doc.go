@@ -19,6 +19,9 @@
 // Unknown paths answer 404 not_found; a known path with the wrong method 405
 // with an Allow header (POST /v2/actions, for one, is 405 with Allow: GET).
 //
+// Besides the API, New and Listen start a health endpoint on a listener of
+// its own (see Health).
+//
 // # Order of checks
 //
 // A request meets, in this order: injected faults, authentication (401, not
@@ -112,6 +115,50 @@
 // droplet of a GPU size is a GPU droplet, which the droplet list leaves out
 // unless asked for (see Listing). Resizing between GPU and standard sizes is
 // not refused: the documentation says nothing of it.
+//
+// # Health
+//
+// A health endpoint stands in for an application on each droplet, for
+// clients that health-check droplets over HTTP. It is a separate http.Server
+// on its own 127.0.0.1 port (HealthURL, HealthPort), started with the fake
+// and stopped by Close, and it is not the API: it needs no token, and
+// injected faults, authentication, scopes and rate limits do not apply.
+// Health requests are not API calls, so they do not count against either
+// rate-limit window and appear neither in Requests nor in Stats; they have a
+// log of their own, HealthRequests (droplet ID, method, path, Host, time by
+// the fake's clock, whether an Authorization header came, every header, and
+// the status), which ResetLog clears too. Logf sees them as lines beginning
+// "fakeapi health:".
+//
+// The path is /health/{droplet_id}; so a template such as
+// http://{ipv4_public}:PORT/health/{id} reaches it. Any other path is 404, a
+// droplet the fake does not have (or no longer has) 404, a method other than
+// GET or HEAD 405 with Allow: GET, HEAD. The endpoint answers for a droplet
+// whatever address the request was sent to: it cannot tell a droplet's
+// public address from another, so Host is recorded for tests to check.
+//
+// For a known droplet, evaluated against the fake's clock (Options.Now) after
+// applying the actions that are due, the answer is 503 while any of these
+// holds, in this order:
+//
+//   - the droplet is not active (off, archive, or new until its ActiveAt);
+//   - it has an action in progress, of whatever type: the fake does not
+//     guess which actions leave the application answering;
+//   - SetHealth(id, HealthNever) was called;
+//   - it is within Options.HealthBootTime (default 0: none) after the end
+//     (completed_at) of the last action, completed or errored, after which
+//     the droplet was active, or after a new droplet's ActiveAt. Again the
+//     fake does not guess which actions restart the application: a rename
+//     counts as a reboot does. A droplet stored by AddDroplet is not booting;
+//   - it flaps (SetHealthFlap, or SetHealth with HealthFlap and
+//     DefaultHealthFlapPeriod) and is in a down period. Flapping goes by the
+//     fake's clock, not by request count: from the moment it is set, one
+//     period down, one period up, and so on, so every request within one
+//     period gets the same answer.
+//
+// Otherwise it is 302 Found with the Location given to SetHealthRedirect, if
+// any, so that a client that must not follow redirects can be tested, or
+// else 200 "ok". Bodies are short text/plain explanations.
 //
 // # Snapshots
 //

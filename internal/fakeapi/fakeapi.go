@@ -64,6 +64,11 @@ type Options struct {
 	// Scopes, when not nil, are the only scopes the token has (a custom-scoped token);
 	// a request needing another one gets 403. Nil means a full-access token.
 	Scopes []string
+	// HealthBootTime is how long a droplet's health endpoint keeps answering
+	// 503 after the last action that left the droplet active ended (or after
+	// a new droplet's ActiveAt), as an application starting up would. Zero,
+	// the default, means it answers 200 as soon as that action has ended.
+	HealthBootTime time.Duration
 }
 
 // Server is a running fake. All state sits behind one mutex; action progress
@@ -76,8 +81,13 @@ type Server struct {
 	listener net.Listener
 	httpSrv  *http.Server
 	url      string
-	closing  chan struct{}
-	inflight sync.WaitGroup
+	// The health endpoint: a listener of its own, not the API's.
+	healthHandler http.Handler
+	healthSrv     *http.Server
+	healthURL     string
+	healthPort    int
+	closing       chan struct{}
+	inflight      sync.WaitGroup
 
 	mu            sync.Mutex
 	closed        bool
@@ -89,6 +99,9 @@ type Server struct {
 	snapshots     map[int64][]Snapshot // per droplet; listed sorted
 	pending       map[int64]bool       // in-progress action IDs
 	creating      map[int64]bool       // IDs of droplets "new" until their ActiveAt
+	booted        map[int64]time.Time  // when the last action that left each droplet active ended
+	health        map[int64]*healthRule
+	healthLog     []HealthRequest
 	outcomes      map[outcomeKey]bool
 	ignoreShut    map[int64]bool
 	nextDropletID int64
@@ -216,8 +229,18 @@ func Listen(opts Options, addr string) (*Server, error) {
 	if opts.Logf != nil {
 		errLog = log.New(logfWriter(opts.Logf), "fakeapi: ", 0)
 	}
+	// The health endpoint always listens on 127.0.0.1, whatever addr is.
+	hl, err := net.Listen("tcp", net.JoinHostPort(healthHost, "0"))
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	s.healthURL = "http://" + hl.Addr().String()
+	s.healthPort = hl.Addr().(*net.TCPAddr).Port
 	s.httpSrv = &http.Server{Handler: s.handler, ErrorLog: errLog, ReadHeaderTimeout: 10 * time.Second}
-	go s.httpSrv.Serve(ln) //nolint:errcheck // Serve always returns ErrServerClosed after Close.
+	s.healthSrv = &http.Server{Handler: s.healthHandler, ErrorLog: errLog, ReadHeaderTimeout: 10 * time.Second}
+	go s.httpSrv.Serve(ln)   //nolint:errcheck // Serve always returns ErrServerClosed after Close.
+	go s.healthSrv.Serve(hl) //nolint:errcheck // likewise.
 	return s, nil
 }
 
@@ -263,6 +286,8 @@ func newServer(opts Options) (*Server, error) {
 		snapshots:     map[int64][]Snapshot{},
 		pending:       map[int64]bool{},
 		creating:      map[int64]bool{},
+		booted:        map[int64]time.Time{},
+		health:        map[int64]*healthRule{},
 		outcomes:      map[outcomeKey]bool{},
 		ignoreShut:    map[int64]bool{},
 		nextDropletID: 1001,
@@ -280,6 +305,7 @@ func newServer(opts Options) (*Server, error) {
 		s.durations[t] = d
 	}
 	s.handler = http.HandlerFunc(s.serveHTTP)
+	s.healthHandler = http.HandlerFunc(s.serveHealth)
 	return s, nil
 }
 
@@ -290,8 +316,9 @@ func (s *Server) URL() string { return s.url }
 // handler, for callers that want to wrap it or serve it themselves.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Close stops the listener, drops open connections and waits for running
-// handlers, so that no Logf call can outlive a test. It is idempotent.
+// Close stops both listeners (the API's and the health endpoint's), drops
+// open connections and waits for running handlers, so that no Logf call can
+// outlive a test. It is idempotent.
 func (s *Server) Close() {
 	s.mu.Lock()
 	if s.closed {
@@ -303,6 +330,9 @@ func (s *Server) Close() {
 	s.mu.Unlock()
 	if s.httpSrv != nil {
 		s.httpSrv.Close()
+	}
+	if s.healthSrv != nil {
+		s.healthSrv.Close()
 	}
 	s.inflight.Wait()
 }
@@ -358,6 +388,8 @@ func (s *Server) AddDroplet(d Droplet) Droplet {
 	}
 	s.droplets[d.ID] = &d
 	delete(s.creating, d.ID)
+	// The droplet is as given: up (or not) from the start, not booting.
+	delete(s.booted, d.ID)
 	if d.Status == StatusNew && !d.ActiveAt.IsZero() {
 		s.creating[d.ID] = true
 	}
@@ -549,12 +581,14 @@ func (s *Server) Stats() Stats {
 	return s.stats.clone()
 }
 
-// ResetLog clears the request log and every counter, so a test can measure
-// one phase on its own. Droplets, actions and rate-limit windows stay.
+// ResetLog clears the request log, the health endpoint's request log and
+// every counter, so a test can measure one phase on its own. Droplets,
+// actions, health settings and rate-limit windows stay.
 func (s *Server) ResetLog() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.log = nil
+	s.healthLog = nil
 	s.stats = newStats()
 }
 
@@ -621,6 +655,7 @@ func (s *Server) advanceLocked() {
 			delete(s.creating, id)
 		} else if !now.Before(d.ActiveAt) {
 			d.Status = StatusActive
+			s.booted[id] = d.ActiveAt
 			delete(s.creating, id)
 		}
 	}
@@ -640,13 +675,19 @@ func (s *Server) advanceLocked() {
 		delete(s.pending, rec.a.ID)
 		t := rec.due
 		rec.a.CompletedAt = &t
+		d := s.droplets[rec.a.ResourceID]
 		if rec.errored {
 			rec.a.Status = ActionErrored
-			continue
+		} else {
+			rec.a.Status = ActionCompleted
+			if d != nil {
+				s.applyLocked(d, rec)
+			}
 		}
-		rec.a.Status = ActionCompleted
-		if d := s.droplets[rec.a.ResourceID]; d != nil {
-			s.applyLocked(d, rec)
+		// Health's boot time runs from the end of every action, completed or
+		// errored, that leaves the droplet active (see doc.go, Health).
+		if d != nil && d.Status == StatusActive {
+			s.booted[d.ID] = t
 		}
 	}
 }

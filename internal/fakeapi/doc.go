@@ -90,7 +90,7 @@
 //	power_on, reboot, power_cycle status active
 //	rename                     name
 //	resize                     size_slug (the droplet stays off); with disk, disk grows to the size's
-//	enable_ipv6                features += ipv6
+//	enable_ipv6                features += ipv6, and a public IPv6 address if it had none
 //	enable_backups             features += backups, policy (given, else kept, else daily at 0)
 //	disable_backups            features -= backups, policy removed
 //	change_backup_policy       policy
@@ -115,6 +115,36 @@
 // droplet of a GPU size is a GPU droplet, which the droplet list leaves out
 // unless asked for (see Listing). Resizing between GPU and standard sizes is
 // not refused: the documentation says nothing of it.
+//
+// # Addresses
+//
+// Every droplet's JSON carries networks as the API's droplet object does:
+//
+//	"networks": {"v4": [private, public], "v6": [public, once IPv6 is enabled]}
+//
+// with the private entry first, as in the API's documented example, so a
+// client that takes v4[0] for the public address is caught: pick by type.
+// Each entry has ip_address, netmask, gateway and type.
+//
+//	public v4   Droplet.PublicIPv4, default 127.0.0.1 (DefaultPublicIPv4), the
+//	            health listener's host, so a health check built from it reaches
+//	            the fake; netmask 255.255.255.0, gateway the .1 of its /24
+//	private v4  Droplet.PrivateIPv4, default a different address per droplet in
+//	            10.16.0.0/12 (10.16.0.2, 10.16.0.3, ...; never one another droplet
+//	            has), kept when AddDroplet replaces the droplet; netmask
+//	            255.240.0.0; gateway the string "nil". The API's schema says a
+//	            private interface's gateway "is not provided. This is denoted by
+//	            returning nil as its value", and its example shows the string
+//	            "nil": the fake takes that less convenient reading over JSON null.
+//	            Nothing listens there: in tests it is unreachable, as a VPC
+//	            address is from outside its VPC
+//	public v6   Droplet.PublicIPv6, shown only while features has ipv6; filled in
+//	            by AddDroplet (with ipv6) or a completed enable_ipv6 when empty,
+//	            as 2001:db8:0:10::/64 (a documentation prefix, unreachable) with
+//	            the droplet ID as the last 64 bits; netmask the JSON integer 64
+//	            (v6 netmasks are prefix lengths), gateway 2001:db8:0:10::1
+//
+// Tests may set any of the three to anything; nothing checks them.
 //
 // # Health
 //

@@ -102,6 +102,7 @@ type Server struct {
 	booted        map[int64]time.Time  // when the last action that left each droplet active ended
 	health        map[int64]*healthRule
 	healthLog     []HealthRequest
+	nextPrivate   uint32 // private IPv4 addresses handed out
 	outcomes      map[outcomeKey]bool
 	ignoreShut    map[int64]bool
 	nextDropletID int64
@@ -229,8 +230,9 @@ func Listen(opts Options, addr string) (*Server, error) {
 	if opts.Logf != nil {
 		errLog = log.New(logfWriter(opts.Logf), "fakeapi: ", 0)
 	}
-	// The health endpoint always listens on 127.0.0.1, whatever addr is.
-	hl, err := net.Listen("tcp", net.JoinHostPort(healthHost, "0"))
+	// The health endpoint always listens on 127.0.0.1, DefaultPublicIPv4,
+	// so that droplets' default public address reaches it.
+	hl, err := net.Listen("tcp", net.JoinHostPort(DefaultPublicIPv4, "0"))
 	if err != nil {
 		ln.Close()
 		return nil, err
@@ -373,6 +375,19 @@ func (s *Server) AddDroplet(d Droplet) Droplet {
 	if d.Disk == 0 {
 		d.Disk = diskFor(d.SizeSlug)
 	}
+	if d.PublicIPv4 == "" {
+		d.PublicIPv4 = DefaultPublicIPv4
+	}
+	if d.PrivateIPv4 == "" {
+		if old := s.droplets[d.ID]; old != nil {
+			d.PrivateIPv4 = old.PrivateIPv4 // the same droplet keeps its address
+		} else {
+			d.PrivateIPv4 = s.newPrivateIPv4Locked()
+		}
+	}
+	if d.PublicIPv6 == "" && slices.Contains(d.Features, "ipv6") {
+		d.PublicIPv6 = defaultIPv6(d.ID)
+	}
 	// Backups show up both as a flag and as a feature in the API; keep the two
 	// consistent whichever one the caller set.
 	if slices.Contains(d.Features, "backups") {
@@ -395,6 +410,24 @@ func (s *Server) AddDroplet(d Droplet) Droplet {
 	}
 	s.syncSnapshotsLocked(&d)
 	return clone(d)
+}
+
+// newPrivateIPv4Locked hands out the next private address no droplet has.
+func (s *Server) newPrivateIPv4Locked() string {
+	for {
+		ip := privateIPv4(s.nextPrivate)
+		s.nextPrivate++
+		taken := false
+		for _, d := range s.droplets {
+			if d.PrivateIPv4 == ip {
+				taken = true
+				break
+			}
+		}
+		if !taken {
+			return ip
+		}
+	}
 }
 
 // syncSnapshotsLocked makes the droplet's snapshot records match its
@@ -714,6 +747,9 @@ func (s *Server) applyLocked(d *Droplet, rec *actionRec) {
 	case client.ActionEnableIPv6:
 		if !slices.Contains(d.Features, "ipv6") {
 			d.Features = append(d.Features, "ipv6")
+		}
+		if d.PublicIPv6 == "" {
+			d.PublicIPv6 = defaultIPv6(d.ID)
 		}
 	case client.ActionEnableBackups:
 		if !slices.Contains(d.Features, "backups") {

@@ -24,8 +24,9 @@ const (
 	HealthFlap
 )
 
-// healthHost is the host the health endpoint listens on.
-const healthHost = "127.0.0.1"
+// DefaultPublicIPv4 is the host the health endpoint listens on, and so every
+// droplet's public address unless a test sets Droplet.PublicIPv4.
+const DefaultPublicIPv4 = "127.0.0.1"
 
 // DefaultHealthFlapPeriod is HealthFlap's period when SetHealth sets it, or
 // SetHealthFlap is given no positive period.

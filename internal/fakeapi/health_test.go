@@ -326,3 +326,17 @@ func TestHealthListener(t *testing.T) {
 		t.Error("health endpoint still answers after Close")
 	}
 }
+
+// TestHealthURLTemplate: the URL a rolling-maintenance client builds from the
+// droplet's public address and the health port reaches the endpoint.
+func TestHealthURLTemplate(t *testing.T) {
+	t.Parallel()
+	s := start(t, fakeapi.Options{})
+	d := s.AddDroplet(fakeapi.Droplet{})
+	public, _, _ := dropletNetworks(t, s, d.ID).addresses()
+	url := strings.NewReplacer("{ipv4_public}", public, "{id}", strconv.FormatInt(d.ID, 10)).
+		Replace(fmt.Sprintf("http://{ipv4_public}:%d/health/{id}", s.HealthPort()))
+	if r := healthDo(t, "GET", url, nil); r.status != 200 || r.body != "ok\n" {
+		t.Fatalf("GET %s: %d %q", url, r.status, r.body)
+	}
+}

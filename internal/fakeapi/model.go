@@ -1,8 +1,10 @@
 package fakeapi
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"hash/fnv"
+	"net/netip"
 	"slices"
 	"strconv"
 	"time"
@@ -53,6 +55,21 @@ type Droplet struct {
 	Tags           []string
 	BackupPolicy   *BackupPolicy
 	BackupsEnabled bool
+	// PublicIPv4 is the droplet's public address in networks.v4. AddDroplet
+	// defaults it to DefaultPublicIPv4, 127.0.0.1, the host the health
+	// listener is on, so that a client building a health-check URL from the
+	// droplet's public address reaches the fake's health endpoint.
+	PublicIPv4 string
+	// PrivateIPv4 is the droplet's VPC address in networks.v4. AddDroplet
+	// gives each droplet without one a different address in 10.16.0.0/12
+	// (10.16.0.2, 10.16.0.3, ...). Nothing listens there: in tests it is
+	// unreachable, as a VPC address is from outside the VPC.
+	PrivateIPv4 string
+	// PublicIPv6 is shown in networks.v6 only while Features holds "ipv6".
+	// AddDroplet (for a droplet with ipv6) and a completed enable_ipv6 fill it
+	// in when empty, with an address under 2001:db8:0:10::/64 (a documentation
+	// prefix: unreachable) whose last 64 bits are the droplet ID.
+	PublicIPv6 string
 }
 
 // BackupPolicy mirrors the API's backup_policy object (without its read-only fields).
@@ -306,20 +323,107 @@ type windowJSON struct {
 }
 
 type dropletJSON struct {
-	ID               int64       `json:"id"`
-	Name             string      `json:"name"`
-	Status           string      `json:"status"`
-	Locked           bool        `json:"locked"`
-	SizeSlug         string      `json:"size_slug"`
-	Disk             int         `json:"disk"`
-	Features         []string    `json:"features"`
-	BackupIDs        []int64     `json:"backup_ids"`
-	SnapshotIDs      []int64     `json:"snapshot_ids"`
-	Kernel           *kernelJSON `json:"kernel"`
-	Tags             []string    `json:"tags"`
-	Region           Region      `json:"region"`
-	Image            imageJSON   `json:"image"`
-	NextBackupWindow *windowJSON `json:"next_backup_window"`
+	ID               int64        `json:"id"`
+	Name             string       `json:"name"`
+	Status           string       `json:"status"`
+	Locked           bool         `json:"locked"`
+	SizeSlug         string       `json:"size_slug"`
+	Disk             int          `json:"disk"`
+	Features         []string     `json:"features"`
+	BackupIDs        []int64      `json:"backup_ids"`
+	SnapshotIDs      []int64      `json:"snapshot_ids"`
+	Kernel           *kernelJSON  `json:"kernel"`
+	Tags             []string     `json:"tags"`
+	Region           Region       `json:"region"`
+	Image            imageJSON    `json:"image"`
+	NextBackupWindow *windowJSON  `json:"next_backup_window"`
+	Networks         networksJSON `json:"networks"`
+}
+
+// networksJSON is the droplet's networks object. v4 lists the private
+// address first, as the API's documented example does, so that a client
+// taking v4[0] for the public address is caught; clients must pick by type.
+type networksJSON struct {
+	V4 []networkV4JSON `json:"v4"`
+	V6 []networkV6JSON `json:"v6"`
+}
+
+type networkV4JSON struct {
+	IPAddress string `json:"ip_address"`
+	Netmask   string `json:"netmask"`
+	Gateway   string `json:"gateway"`
+	Type      string `json:"type"`
+}
+
+// networkV6JSON differs from v4 in its netmask, a prefix length as a JSON
+// integer, as the API's schema has it.
+type networkV6JSON struct {
+	IPAddress string `json:"ip_address"`
+	Netmask   int    `json:"netmask"`
+	Gateway   string `json:"gateway"`
+	Type      string `json:"type"`
+}
+
+const (
+	// privateNetmask covers 10.16.0.0/12, where private addresses are handed out.
+	privateNetmask = "255.240.0.0"
+	// privateGateway is what the API shows as a private interface's
+	// gateway. Its schema says that "a gateway is not provided. This is
+	// denoted by returning nil as its value", and its example shows the
+	// string "nil"; the fake takes that less convenient reading (a string
+	// that is not an address) over JSON null.
+	privateGateway = "nil"
+	publicNetmask  = "255.255.255.0"
+	ipv6Prefix     = "2001:db8:0:10::"
+	ipv6PrefixLen  = 64
+)
+
+// networks builds the networks object from the droplet's addresses. Public
+// IPv4's gateway is the .1 of its /24; an address that does not parse gets
+// an empty gateway rather than a panic, as tests may set anything.
+func (d Droplet) networks() networksJSON {
+	n := networksJSON{V4: []networkV4JSON{}, V6: []networkV6JSON{}}
+	if d.PrivateIPv4 != "" {
+		n.V4 = append(n.V4, networkV4JSON{IPAddress: d.PrivateIPv4, Netmask: privateNetmask, Gateway: privateGateway, Type: "private"})
+	}
+	if d.PublicIPv4 != "" {
+		n.V4 = append(n.V4, networkV4JSON{IPAddress: d.PublicIPv4, Netmask: publicNetmask, Gateway: gateway24(d.PublicIPv4), Type: "public"})
+	}
+	if d.PublicIPv6 != "" && slices.Contains(d.Features, "ipv6") {
+		n.V6 = append(n.V6, networkV6JSON{IPAddress: d.PublicIPv6, Netmask: ipv6PrefixLen, Gateway: ipv6Prefix + "1", Type: "public"})
+	}
+	return n
+}
+
+func gateway24(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || !a.Is4() {
+		return ""
+	}
+	b := a.As4()
+	b[3] = 1
+	return netip.AddrFrom4(b).String()
+}
+
+// defaultIPv6 is the public IPv6 address a droplet gets when IPv6 is enabled:
+// the documentation prefix 2001:db8:0:10::/64 with the droplet ID as the
+// interface identifier.
+func defaultIPv6(id int64) string {
+	b := netip.MustParseAddr(ipv6Prefix).As16()
+	binary.BigEndian.PutUint64(b[8:], uint64(id))
+	return netip.AddrFrom16(b).String()
+}
+
+// privateIPv4 is the n-th private address handed out (from 0): 10.16.0.2
+// upwards in 10.16.0.0/12, skipping each /24's .0, .1 (a gateway's, by
+// habit) and .255.
+func privateIPv4(n uint32) string {
+	const perBlock = 253 // .2 to .254
+	block, host := n/perBlock, n%perBlock+2
+	v := (10<<24 + 16<<16) + block<<8 + host
+	var b [4]byte
+	binary.BigEndian.PutUint32(b[:], v)
+	return netip.AddrFrom4(b).String()
 }
 
 func orEmpty[T any](s []T) []T {
@@ -344,6 +448,7 @@ func (d Droplet) toJSON(locked bool, now time.Time) dropletJSON {
 		Tags:        orEmpty(d.Tags),
 		Region:      nonNilRegion(region),
 		Image:       imageFor(d.Image),
+		Networks:    d.networks(),
 	}
 	if d.KernelID != 0 {
 		j.Kernel = &kernelJSON{ID: d.KernelID, Name: "fake kernel " + strconv.FormatInt(d.KernelID, 10), Version: "fake"}

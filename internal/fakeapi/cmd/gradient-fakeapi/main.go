@@ -8,6 +8,10 @@
 // minute and 5000 an hour (-per-minute, -per-hour; 0 lifts one). As on the
 // real API, the ratelimit-* headers describe only the hourly window, and the
 // per-minute limit shows only as a 429 with retry-after once exceeded.
+//
+// It also serves the droplets' health endpoint on a port of its own, which
+// it announces: http://127.0.0.1:PORT/health/{droplet_id}, 127.0.0.1 being
+// every demo droplet's public address.
 package main
 
 import (
@@ -94,6 +98,8 @@ func run(args []string, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stderr, "fake DigitalOcean API on %s (token %q, %d droplets, %s a minute, %s an hour)\n",
 		srv.URL(), *token, *droplets, limitText(*perMinute), limitText(*perHour))
+	fmt.Fprintf(stderr, "droplet health endpoint on %s/health/{droplet_id} (no token; every droplet's public address is %s)\n",
+		srv.HealthURL(), fakeapi.DefaultPublicIPv4)
 
 	<-ctx.Done()
 	fmt.Fprintln(stderr, "gradient-fakeapi: shutting down")

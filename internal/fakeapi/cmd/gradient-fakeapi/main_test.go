@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -115,6 +116,26 @@ func TestServesUntilSignalled(t *testing.T) {
 	get("/v2/actions?per_page=200", &list)
 	if list.Meta.Total != 6 {
 		t.Errorf("account-wide action total %d, want 6", list.Meta.Total)
+	}
+
+	// The health endpoint is announced, and answers without a token.
+	announced := regexp.MustCompile(`droplet health endpoint on (http://127\.0\.0\.1:\d+)/health/\{droplet_id\}`)
+	var m []string
+	for deadline := time.Now().Add(5 * time.Second); m == nil; {
+		if m = announced.FindStringSubmatch(out.String()); m == nil {
+			if time.Now().After(deadline) {
+				t.Fatalf("health endpoint not announced: %q", out.String())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	resp, err := http.Get(m[1] + "/health/1001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("health of demo droplet 1001: %d", resp.StatusCode)
 	}
 
 	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {

@@ -428,3 +428,20 @@ func TestKeptLedgerIsNotRemovedAsStale(t *testing.T) {
 		t.Errorf("a process opening the idle ledger sees %d of the booking made through it by the process that had it open, want 1: they no longer share a file", len(seen.Sent))
 	}
 }
+
+// A budget-wait hook is not called once the context it was set on has ended, even through
+// a context that carries its values without its cancellation, as the watcher's reads do:
+// the waiter it belongs to has gone.
+func TestBudgetWaitHookEndsWithItsContext(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
+	hooked := WithBudgetWaitHook(ctx, func(BudgetWait) {})
+	values := context.WithoutCancel(hooked)
+	if budgetWaitHook(values) == nil {
+		t.Fatal("no hook found while its context lasts")
+	}
+	cancel()
+	if budgetWaitHook(values) != nil {
+		t.Error("the hook is still found after its context ended")
+	}
+}

@@ -201,18 +201,34 @@ type BudgetWait struct {
 }
 
 // WithBudgetWaitHook returns ctx carrying hook: a request made with the returned context
-// (or a wait whose reads are, such as WaitForDropletAction) calls hook before a wait on the
-// rate budget longer than LongBudgetWait, from the goroutine that waits. It lets a caller
-// show such waits as they happen; they are also logged (Config.Notify). hook must not
-// block: the wait it announces honours ctx's end, and hook delays that.
+// calls hook before a wait on the rate budget longer than LongBudgetWait, from the
+// goroutine that waits, unless the returned context has ended. It lets a caller show such
+// waits as they happen; they are also logged (Config.Notify). A wait for an action
+// (WaitForDropletAction) reads through the client's watcher, which reads for every waiter
+// at once: its waits may be told to the hook of any context waiting then. hook must not
+// block: the wait it announces honours its context's end, and hook delays that.
 func WithBudgetWaitHook(ctx context.Context, hook func(BudgetWait)) context.Context {
-	return context.WithValue(ctx, budgetWaitHookKey, hook)
+	h := &budgetHook{fn: hook}
+	ctx = context.WithValue(ctx, budgetWaitHookKey, h)
+	h.ctx = ctx
+	return ctx
 }
 
-// budgetWaitHook is the hook ctx carries, or nil.
+// budgetHook is a hook and the context it was set on.
+type budgetHook struct {
+	ctx context.Context
+	fn  func(BudgetWait)
+}
+
+// budgetWaitHook is the hook ctx carries, or nil; nil too once the context the hook was
+// set on has ended, which the watcher's reads, carrying a waiter's values but not its
+// cancellation, cannot tell otherwise.
 func budgetWaitHook(ctx context.Context) func(BudgetWait) {
-	hook, _ := ctx.Value(budgetWaitHookKey).(func(BudgetWait))
-	return hook
+	h, _ := ctx.Value(budgetWaitHookKey).(*budgetHook)
+	if h == nil || h.ctx.Err() != nil {
+		return nil
+	}
+	return h.fn
 }
 
 // Wait blocks until the next request may start, or ctx ends. When it returns nil, the

@@ -179,6 +179,11 @@ func (a *DropletActionAction) Invoke(ctx context.Context, req action.InvokeReque
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	p := &progress{ctx: ctx, send: resp.SendProgress}
+	// A long wait on the API's rate budget shows as it begins. The watcher may call the
+	// hook from its own goroutine; say does not block it.
+	ctx = client.WithBudgetWaitHook(ctx, func(w client.BudgetWait) {
+		go p.say("waiting %s for the API request budget (%s); resuming at %s", seconds(w.Wait), w.Reason, w.Until.UTC().Format("15:04:05 MST"))
+	})
 
 	typ := client.ActionType(cfg.Type.ValueString())
 	areq, _, d := cfg.request(ctx, typ)

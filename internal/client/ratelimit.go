@@ -371,7 +371,7 @@ func (g *Governor) exhaustedFor(now time.Time) (until time.Time, wait time.Durat
 	}
 	if g.perMinute > 0 {
 		_ = g.updateBookLocked(now.UnixNano(), func(m *minuteLog) {
-			if p := time.Unix(0, m.PausedUntil); p.After(until) {
+			if p := time.Unix(0, m.PausedUntil); m.PausedUntil > 0 && p.After(until) {
 				until = p
 			}
 		})
@@ -409,9 +409,8 @@ func (g *Governor) Observe(status int, h http.Header, now time.Time) {
 				g.blockedUntil = until
 			}
 			// Every request of every process sharing the count waits until then, and then
-			// goes out paced rather than all at once.
-			// The pause shared is no longer than any the API asks for, which is what the
-			// other processes take as true.
+			// goes out paced rather than all at once. The pause shared is no longer than
+			// any the API asks for, which is what the other processes take as true.
 			if g.perMinute > 0 {
 				shared := min(until.UnixNano(), now.Add(maxPause).UnixNano())
 				_ = g.updateBookLocked(now.UnixNano(), func(m *minuteLog) { m.pause(shared, g.perMinute) })

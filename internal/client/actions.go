@@ -144,8 +144,10 @@ func (r *ActionRequest) ValidateValues() error {
 	if r.Kernel < 0 {
 		return &ValidationError{Param: string(ParamKernel), Message: "kernel must be a positive kernel ID"}
 	}
-	if r.Type == ActionRename && r.Name != "" && !isHostname(r.Name) {
-		return &ValidationError{Param: string(ParamName), Message: fmt.Sprintf("a droplet's name must be a hostname: DigitalOcean allows only a-z, A-Z, 0-9, . and -, not %q", r.Name)}
+	if r.Type == ActionRename && r.Name != "" {
+		if err := ValidDropletName(r.Name); err != nil {
+			return err
+		}
 	}
 	if r.BackupPolicy != nil {
 		if err := r.BackupPolicy.Validate(); err != nil {
@@ -153,17 +155,6 @@ func (r *ActionRequest) ValidateValues() error {
 		}
 	}
 	return nil
-}
-
-// isHostname reports whether s has only the characters DigitalOcean allows in a droplet's
-// name: a-z, A-Z, 0-9, '.' and '-'.
-func isHostname(s string) bool {
-	for _, c := range s {
-		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '.' && c != '-' {
-			return false
-		}
-	}
-	return true
 }
 
 // Validate checks a backup policy.
@@ -251,10 +242,16 @@ type actionsRoot struct {
 //
 // A request that may have reached DigitalOcean is never blindly repeated: a second reboot or
 // snapshot is real harm. It is repeated only when the API certainly did not act: a 429, a
-// connection that failed before the request was written, a 422 pending event once the
-// droplet's running action has finished, or an ambiguous failure (5xx, a lost response)
-// after the droplet's action history shows no action of this type begun since the request
-// was sent. When the history does show one, that action is adopted and returned.
+// connection that failed before the request was written, or an ambiguous failure (5xx, a
+// lost response) after the droplet's action history shows no action of this type begun
+// since the request was sent. When the history does show one, that action is adopted and
+// returned.
+//
+// A droplet runs one action at a time. When it answers that another is in progress (a 422
+// "pending event"), Initiate waits for that action to end and returns a *BusyError without
+// sending the request again: the action it waited for may have changed the droplet (an
+// outside power_off leaves nothing for a shutdown to do, and DigitalOcean refuses one), so
+// the caller reads the droplet again and decides afresh before it calls Initiate again.
 func (c *Client) Initiate(ctx context.Context, dropletID int64, req ActionRequest) (*Action, *Response, error) {
 	if dropletID <= 0 {
 		return nil, nil, &ValidationError{Param: "droplet_id", Message: "droplet_id must be a positive droplet ID"}
@@ -268,7 +265,7 @@ func (c *Client) Initiate(ctx context.Context, dropletID int64, req ActionReques
 	}
 	path := fmt.Sprintf("/v2/droplets/%d/actions", dropletID)
 
-	var pendingWaits, ambiguousRetries int
+	var ambiguousRetries int
 	for {
 		// When the last attempt went out: retries and waits inside do come before it, and an
 		// action someone else began meanwhile must not pass for ours.
@@ -286,11 +283,12 @@ func (c *Client) Initiate(ctx context.Context, dropletID int64, req ActionReques
 			}
 		}
 		switch {
-		case IsPendingEvent(err) && pendingWaits < c.cfg.MaxPendingWaits:
-			pendingWaits++
-			if werr := c.awaitRunningAction(ctx, dropletID); werr != nil {
+		case IsPendingEvent(err):
+			ran, werr := c.awaitRunningAction(ctx, dropletID)
+			if werr != nil {
 				return nil, resp, fmt.Errorf("%w (while waiting for the droplet's running action: %w)", err, werr)
 			}
+			return nil, resp, &BusyError{DropletID: dropletID, Type: req.Type, Ran: ran, Err: err}
 		case isAmbiguous(err) && ambiguousRetries < c.cfg.MaxRetries:
 			ambiguousRetries++
 			adopted, lerr := c.findStartedAction(ctx, dropletID, req.Type, sentAt)
@@ -310,25 +308,54 @@ func (c *Client) Initiate(ctx context.Context, dropletID int64, req ActionReques
 	}
 }
 
-// awaitRunningAction waits for the droplet's in-progress action, if there is one.
-func (c *Client) awaitRunningAction(ctx context.Context, dropletID int64) error {
+// awaitRunningAction waits for the droplet's in-progress action, if there is one, and
+// returns it as last read; nil when it had finished before the droplet's history was read.
+func (c *Client) awaitRunningAction(ctx context.Context, dropletID int64) (*Action, error) {
 	page, _, err := c.listActionsPage(ctx, dropletID, 1, 20)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, a := range page.Actions {
 		if a.Status == StatusInProgress {
 			// Through the droplet's path: droplet:read is enough, as for every other wait.
-			_, err := c.WaitForDropletAction(ctx, dropletID, a.ID, nil)
-			var failed *ActionFailedError
-			if errors.As(err, &failed) {
-				return nil // the droplet is free again either way
+			final, err := c.WaitForDropletAction(ctx, dropletID, a.ID, nil)
+			if final == nil {
+				final = &a
 			}
-			return err
+			if errors.As(err, new(*ActionFailedError)) {
+				return final, nil // the droplet is free again either way
+			}
+			return final, err
 		}
 	}
-	// The running action finished between the 422 and the list: retry after a short pause.
-	return c.sleep(ctx, c.cfg.PollMin)
+	// The running action finished between the 422 and the list: give the API a moment
+	// before the caller asks again.
+	return nil, c.sleep(ctx, c.cfg.PollMin)
+}
+
+// AwaitIdle waits until none of the droplets has an action in progress, as their
+// histories show now, and returns the actions it waited for, as last read. An action that
+// ends errored is waited for like any other: its droplet is free again either way. It costs
+// one history page per droplet, and the waits go through the watcher together.
+func (c *Client) AwaitIdle(ctx context.Context, dropletIDs []int64) ([]Action, error) {
+	var running []Action
+	for _, id := range dropletIDs {
+		page, _, err := c.listActionsPage(ctx, id, 1, 20)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range page.Actions {
+			if a.Status == StatusInProgress {
+				running = append(running, a)
+			}
+		}
+	}
+	for _, err := range c.WaitForActions(ctx, running, 0, nil) {
+		if err != nil && !errors.As(err, new(*ActionFailedError)) {
+			return running, err
+		}
+	}
+	return running, nil
 }
 
 // dateAllowance is how much earlier than the request, by the API's Date header, an action
@@ -369,8 +396,8 @@ func (c *Client) findStartedAction(ctx context.Context, dropletID int64, t Actio
 // types are accepted. It is not repeated after an ambiguous failure, since the set of
 // droplets it acted on cannot be told from one history.
 func (c *Client) InitiateByTag(ctx context.Context, tag string, req ActionRequest) ([]Action, *Response, error) {
-	if strings.TrimSpace(tag) == "" {
-		return nil, nil, &ValidationError{Param: "tag_name", Message: "tag_name must not be empty"}
+	if err := ValidTagName(tag); err != nil {
+		return nil, nil, err
 	}
 	if err := req.Validate(); err != nil {
 		return nil, nil, err

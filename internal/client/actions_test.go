@@ -345,7 +345,7 @@ func TestInitiateByTag(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
 	s := newScript(t,
-		step{Method: "POST", Path: "/v2/droplets/actions", Query: url.Values{"tag_name": {"web & db"}},
+		step{Method: "POST", Path: "/v2/droplets/actions", Query: url.Values{"tag_name": {"env:web_db-1"}},
 			Body: `{"type":"snapshot","name":"nightly"}`, Status: 201,
 			Resp: `{"actions":[` + actionJSON(11, client.StatusInProgress, client.ActionSnapshot, now) + `,` +
 				actionJSON(12, client.StatusInProgress, client.ActionSnapshot, now) + `]}`},
@@ -353,7 +353,7 @@ func TestInitiateByTag(t *testing.T) {
 			Body: `{"type":"power_off"}`, Status: 500, Resp: `{"id":"server_error","message":"Server Error"}`},
 	)
 	c := newClient(t, s.URL())
-	actions, resp, err := c.InitiateByTag(t.Context(), "web & db", client.ActionRequest{Type: client.ActionSnapshot, Name: "nightly"})
+	actions, resp, err := c.InitiateByTag(t.Context(), "env:web_db-1", client.ActionRequest{Type: client.ActionSnapshot, Name: "nightly"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -531,7 +531,10 @@ func pendingEvent() step {
 		Resp: `{"id":"unprocessable_entity","message":"Droplet already has a pending event.","request_id":"p-1"}`}
 }
 
-func TestInitiatePendingEventWaitsAndRetries(t *testing.T) {
+// TestInitiatePendingEventWaitsAndReports: a droplet busy with another action is waited
+// for, and then reported, not sent the request again: the action waited for may have made
+// it needless, and that is the caller's to decide.
+func TestInitiatePendingEventWaitsAndReports(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
 	s := newScript(t,
@@ -545,6 +548,20 @@ func TestInitiatePendingEventWaitsAndRetries(t *testing.T) {
 			Resp: actionResp(51, client.StatusInProgress, client.ActionReboot)},
 	)
 	c := newClient(t, s.URL())
+	_, _, err := c.Initiate(t.Context(), 4242, client.ActionRequest{Type: client.ActionReboot})
+	var busy *client.BusyError
+	if !errors.As(err, &busy) {
+		t.Fatalf("err = %v, want a *client.BusyError", err)
+	}
+	if busy.Ran == nil || busy.Ran.ID != 50 || busy.Ran.Status != client.StatusCompleted || busy.Type != client.ActionReboot {
+		t.Errorf("BusyError = %+v (ran %+v), want action 50 completed, type reboot", busy, busy.Ran)
+	}
+	if !client.IsPendingEvent(err) || client.RequestID(err) != "p-1" {
+		t.Errorf("err = %v: want the pending-event 422 with its request ID", err)
+	}
+	if n := s.CountOf("POST"); n != 1 {
+		t.Fatalf("%d POSTs before the caller asked again, want 1", n)
+	}
 	a, _, err := c.Initiate(t.Context(), 4242, client.ActionRequest{Type: client.ActionReboot})
 	if err != nil {
 		t.Fatal(err)
@@ -552,20 +569,20 @@ func TestInitiatePendingEventWaitsAndRetries(t *testing.T) {
 	if a.ID != 51 || a.Type != client.ActionReboot {
 		t.Errorf("action = %+v", a)
 	}
-	if n := s.CountOf("POST"); n != 2 {
-		t.Errorf("%d POSTs, want 2", n)
-	}
 }
 
-func TestInitiatePendingEventGivesUp(t *testing.T) {
+// TestInitiatePendingEventNothingRunning: the running action ended before the history was
+// read: a BusyError with no action, after a pause, and still no second POST.
+func TestInitiatePendingEventNothingRunning(t *testing.T) {
 	t.Parallel()
 	noneRunning := step{Method: "GET", Path: "/v2/droplets/4242/actions", Query: history,
 		Resp: listResp("", 1, actionJSON(49, client.StatusCompleted, client.ActionPowerOff, time.Now()))}
-	s := newScript(t, pendingEvent(), noneRunning, pendingEvent(), noneRunning, pendingEvent())
-	c := newClient(t, s.URL(), func(cfg *client.Config) { cfg.MaxPendingWaits = 2 })
+	s := newScript(t, pendingEvent(), noneRunning)
+	c := newClient(t, s.URL())
 	_, _, err := c.Initiate(t.Context(), 4242, client.ActionRequest{Type: client.ActionReboot})
-	if !client.IsPendingEvent(err) {
-		t.Fatalf("err = %v, want the pending-event 422", err)
+	var busy *client.BusyError
+	if !errors.As(err, &busy) || busy.Ran != nil {
+		t.Fatalf("err = %v, want a *client.BusyError with no action", err)
 	}
 	if client.RequestID(err) != "p-1" {
 		t.Errorf("request ID %q", client.RequestID(err))

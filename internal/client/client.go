@@ -82,7 +82,9 @@ type Config struct {
 	// Clock, when set, replaces the wall clock for the waiter (tests and benchmarks run
 	// long waits on virtual time with it).
 	Clock Clock
-	// MaxPendingWaits bounds how often an initiate waits out a 422 pending event.
+	// MaxPendingWaits bounds how often one request waits out another action on its droplet
+	// (a *BusyError) before the caller gives up: EnsureOff keeps to it, and callers that
+	// decide afresh after a BusyError read it from MaxPendingWaits().
 	MaxPendingWaits int
 	// ClockSkew is the allowance when matching actions by start time after an ambiguous
 	// failure, used only when the API sends no Date header to read its clock from.
@@ -212,19 +214,19 @@ func TrimVersionPath(endpoint string) (string, bool) {
 func ParseEndpoint(endpoint string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimRight(endpoint, "/"))
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("api_endpoint %q is not an absolute URL such as %s", endpoint, DefaultEndpoint)
+		return nil, fmt.Errorf("%q is not an absolute URL such as %s", endpoint, DefaultEndpoint)
 	}
 	switch u.Scheme {
 	case "https":
 	case "http":
 		if !isLoopback(u.Hostname()) {
-			return nil, fmt.Errorf("api_endpoint %q uses plain http on a host that is not loopback; the access token would travel in clear, so use https", endpoint)
+			return nil, fmt.Errorf("%q uses plain http on a host that is not loopback; the access token would travel in clear, so use https", endpoint)
 		}
 	default:
-		return nil, fmt.Errorf("api_endpoint %q must use https", endpoint)
+		return nil, fmt.Errorf("%q must use https", endpoint)
 	}
 	if u.User != nil {
-		return nil, fmt.Errorf("api_endpoint must not carry credentials; use access_token")
+		return nil, fmt.Errorf("the URL must not carry credentials: the access token is sent on its own")
 	}
 	return u, nil
 }
@@ -236,6 +238,10 @@ func isLoopback(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// MaxPendingWaits is how often one request should wait out another action on its droplet
+// (a *BusyError) before the caller gives up.
+func (c *Client) MaxPendingWaits() int { return c.cfg.MaxPendingWaits }
 
 // notify hands a record to Notify, or to Logger without one, with the token redacted
 // from its string fields as debug does.

@@ -106,6 +106,31 @@ func (e *ActionFailedError) Error() string {
 		e.Action.ID, e.Action.Type, e.Action.ResourceType, e.Action.ResourceID, e.Action.Status)
 }
 
+// BusyError is Initiate meeting another action in progress on the droplet (DigitalOcean's
+// 422 "Droplet already has a pending event."): Initiate waited for that action to end and
+// started nothing. The droplet may have changed meanwhile, so whether the request is still
+// wanted is the caller's to decide afresh, after reading the droplet again.
+type BusyError struct {
+	DropletID int64
+	// Type is the type of the request that was not sent again.
+	Type ActionType
+	// Ran is the action waited for, as last read; nil when it had ended before the droplet's
+	// history could show it.
+	Ran *Action
+	// Err is the 422.
+	Err error
+}
+
+func (e *BusyError) Error() string {
+	ran := "an action that had ended by the time its history was read"
+	if e.Ran != nil {
+		ran = fmt.Sprintf("action %d (%s, %s)", e.Ran.ID, e.Ran.Type, e.Ran.Status)
+	}
+	return fmt.Sprintf("droplet %d was running another action when %s was sent; waited for %s and sent nothing more: %v", e.DropletID, e.Type, ran, e.Err)
+}
+
+func (e *BusyError) Unwrap() error { return e.Err }
+
 // WaitError is returned when waiting for an action stops before it finished, because the
 // context ended or reading its status kept failing. The action goes on at DigitalOcean.
 type WaitError struct {

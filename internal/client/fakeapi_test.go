@@ -496,7 +496,11 @@ func TestFakePendingEventSerializesActions(t *testing.T) {
 	errs := make(chan error, len(types))
 	for _, typ := range types {
 		wg.Go(func() {
+			// Each caller decides afresh after waiting out another's action: here, to send again.
 			a, _, err := c.Initiate(ctx, d.ID, client.ActionRequest{Type: typ})
+			for busy := 0; errors.As(err, new(*client.BusyError)) && busy < len(types); busy++ {
+				a, _, err = c.Initiate(ctx, d.ID, client.ActionRequest{Type: typ})
+			}
 			if err == nil {
 				_, err = c.WaitForAction(ctx, a.ID, nil)
 			}
@@ -535,7 +539,19 @@ func TestFakePendingEventAfterInitiate(t *testing.T) {
 		t.Fatal(err)
 	}
 	fake.SetDuration(client.ActionPowerOff, 0)
-	// The power_off meets the snapshot, waits for it, and goes through.
+	// The power_off meets the snapshot, waits for it, and says so without sending again.
+	_, _, err = c.Initiate(ctx, d.ID, client.ActionRequest{Type: client.ActionPowerOff})
+	var busy *client.BusyError
+	if !errors.As(err, &busy) || !client.IsPendingEvent(err) {
+		t.Fatalf("err = %v, want a *client.BusyError wrapping the pending event", err)
+	}
+	if busy.Ran == nil || busy.Ran.ID != first.ID || busy.Ran.Status != client.StatusCompleted || busy.DropletID != d.ID {
+		t.Errorf("BusyError %+v (ran %+v), want droplet %d and action %d completed", busy, busy.Ran, d.ID, first.ID)
+	}
+	if n := fake.Stats().AcceptedInitiates[d.ID]; n != 1 {
+		t.Fatalf("%d initiates accepted after the pending event, want only the first", n)
+	}
+	// Asked again, the power_off goes through.
 	second, _, err := c.Initiate(ctx, d.ID, client.ActionRequest{Type: client.ActionPowerOff})
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -12,39 +13,57 @@ import (
 // action when one ran, and nil when the droplet turned off by itself. onInitiated, when
 // set, sees the power_off action as soon as it exists. An error from before any power_off
 // was sent (reading the droplet, or ctx ending during the grace) is an *OffCheckError.
+//
+// When the power_off meets another action running on the droplet (a *BusyError), the
+// droplet is read again once that action has ended, and is powered off only if it is
+// still on.
 func (c *Client) EnsureOff(ctx context.Context, dropletID int64, grace time.Duration, onInitiated func(*Action)) (*Action, error) {
+	deadline := c.now().Add(grace)
+	for busy := 0; ; busy++ {
+		off, err := c.awaitOff(ctx, dropletID, deadline)
+		if err != nil || off {
+			return nil, err
+		}
+		c.debug(ctx, "droplet not off after shutdown; powering off", map[string]any{"droplet_id": dropletID, "grace": grace.String()})
+		a, _, err := c.Initiate(ctx, dropletID, ActionRequest{Type: ActionPowerOff})
+		if errors.As(err, new(*BusyError)) && busy < c.cfg.MaxPendingWaits {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if onInitiated != nil {
+			onInitiated(a)
+		}
+		final, err := c.WaitForDropletAction(ctx, dropletID, a.ID, nil)
+		if final != nil {
+			a = final
+		}
+		return a, err
+	}
+}
+
+// awaitOff reads the droplet until it is off or deadline has passed, reporting whether it
+// is off.
+func (c *Client) awaitOff(ctx context.Context, dropletID int64, deadline time.Time) (bool, error) {
 	start := c.now()
-	deadline := start.Add(grace)
 	for reads := 0; ; reads++ {
 		d, _, err := c.GetDroplet(ctx, dropletID)
 		if err != nil {
-			return nil, &OffCheckError{DropletID: dropletID, Err: fmt.Errorf("reading droplet %d to see whether the shutdown turned it off: %w", dropletID, err)}
+			return false, &OffCheckError{DropletID: dropletID, Err: fmt.Errorf("reading droplet %d to see whether the shutdown turned it off: %w", dropletID, err)}
 		}
 		if d.Status == DropletOff {
-			return nil, nil
+			return true, nil
 		}
 		now := c.now()
 		wait := min(c.pollDelay(reads, now.Sub(start), true), deadline.Sub(now))
 		if wait <= 0 {
-			break
+			return false, nil
 		}
 		if err := c.sleep(ctx, wait); err != nil {
-			return nil, &OffCheckError{DropletID: dropletID, Err: fmt.Errorf("waiting for droplet %d to turn off: %w", dropletID, err)}
+			return false, &OffCheckError{DropletID: dropletID, Err: fmt.Errorf("waiting for droplet %d to turn off: %w", dropletID, err)}
 		}
 	}
-	c.debug(ctx, "droplet not off after shutdown; powering off", map[string]any{"droplet_id": dropletID, "grace": grace.String()})
-	a, _, err := c.Initiate(ctx, dropletID, ActionRequest{Type: ActionPowerOff})
-	if err != nil {
-		return nil, err
-	}
-	if onInitiated != nil {
-		onInitiated(a)
-	}
-	final, err := c.WaitForDropletAction(ctx, dropletID, a.ID, nil)
-	if final != nil {
-		a = final
-	}
-	return a, err
 }
 
 // OffCheckError is EnsureOff failing before it sent a power_off: the droplet's state is

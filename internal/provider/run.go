@@ -169,9 +169,12 @@ func runDroplet(ctx context.Context, c *client.Client, spec runSpec, hooks runHo
 		}
 	}
 
-	act, _, err := c.Initiate(ctx, id, spec.Request)
+	act, err := o.initiateAfresh(ctx, c, id, hooks)
 	if err != nil {
 		return o.fail(stageInitiate, err)
+	}
+	if act == nil {
+		return o // read again after another action ended: it needs nothing now
 	}
 	tflog.Info(ctx, "droplet action initiated", map[string]any{"action_id": act.ID, "type": act.Type, "droplet_id": id})
 	o.Actions = []client.Action{*act}
@@ -231,26 +234,38 @@ func runTag(ctx context.Context, c *client.Client, spec runSpec, hooks runHooks)
 	}
 	defer unlock()
 
-	var todo []int64
-	if spec.SkipDone {
-		var err error
-		if todo, err = o.tagTodo(ctx, c, ids, hooks); err != nil {
-			return o.fail(stageStart, err)
-		}
-		if len(todo) == 0 {
-			return o
-		}
-	}
-
 	var acts []client.Action
-	if len(o.Skipped) == 0 {
+	for busy := 0; ; busy++ {
+		var todo []int64
+		if spec.SkipDone {
+			o.Droplets = nil
+			var err error
+			if todo, err = o.tagTodo(ctx, c, ids, hooks); err != nil {
+				return o.fail(stageStart, err)
+			}
+			if len(todo) == 0 {
+				return o
+			}
+		}
+		if len(o.Skipped) > 0 {
+			// The by-tag call acts on every droplet of the tag: start the rest one by one.
+			acts, err = o.initiateEach(ctx, c, todo, hooks)
+			break
+		}
 		acts, _, err = c.InitiateByTag(ctx, tag, spec.Request)
 		if err == nil && len(acts) == 0 {
 			err = errNoActionsStarted
 		}
-	} else {
-		// The by-tag call acts on every droplet of the tag: start the rest one by one.
-		acts, err = initiateEach(ctx, c, todo, spec.Request)
+		if !spec.SkipDone || !client.IsPendingEvent(err) || busy >= c.MaxPendingWaits() {
+			break
+		}
+		// A droplet of the tag was running another action, which may have brought it where
+		// this one would: wait for what runs on them, then read the tag and decide afresh.
+		ran, werr := c.AwaitIdle(ctx, ids)
+		if werr != nil {
+			return o.fail(stageInitiate, fmt.Errorf("%w (while waiting for the droplets' running actions: %w)", err, werr))
+		}
+		tflog.Info(ctx, "droplets of the tag were running other actions; waited for them", map[string]any{"tag": tag, "type": spec.Request.Type, "waited_for": bulkActionID(ran)})
 	}
 	slices.SortFunc(acts, func(a, b client.Action) int {
 		return cmp.Or(cmp.Compare(a.ResourceID, b.ResourceID), cmp.Compare(a.ID, b.ID))
@@ -341,18 +356,62 @@ func (o *runOutcome) tagTodo(ctx context.Context, c *client.Client, held []int64
 	return todo, nil
 }
 
-// initiateEach starts req on each droplet in turn and stops at the first refusal,
-// returning the actions started so far with it.
-func initiateEach(ctx context.Context, c *client.Client, ids []int64, req client.ActionRequest) ([]client.Action, error) {
+// initiateEach starts the request on each droplet in turn, each as initiateAfresh does,
+// and stops at the first refusal, returning the actions started so far with it.
+func (o *runOutcome) initiateEach(ctx context.Context, c *client.Client, ids []int64, hooks runHooks) ([]client.Action, error) {
 	acts := make([]client.Action, 0, len(ids))
 	for _, id := range ids {
-		a, _, err := c.Initiate(ctx, id, req)
+		a, err := o.initiateAfresh(ctx, c, id, hooks)
 		if err != nil {
 			return acts, &dropletInitiateError{DropletID: id, Err: err}
 		}
-		acts = append(acts, *a)
+		if a != nil {
+			acts = append(acts, *a)
+		}
 	}
 	return acts, nil
+}
+
+// initiateAfresh starts the request on one droplet. When the droplet is running another
+// action, the client waits for that action and says so (a *client.BusyError), sending
+// nothing more. That action may have brought the droplet where this one would (an outside
+// power_off, or this provider's own shutdown from an apply that was interrupted), so with
+// SkipDone the droplet is read again and the decision taken afresh: when it now needs
+// nothing, it is skipped and nil is returned. Without SkipDone the request is sent again.
+func (o *runOutcome) initiateAfresh(ctx context.Context, c *client.Client, id int64, hooks runHooks) (*client.Action, error) {
+	for busy := 0; ; busy++ {
+		act, _, err := c.Initiate(ctx, id, o.spec.Request)
+		var b *client.BusyError
+		if !errors.As(err, &b) || busy >= c.MaxPendingWaits() {
+			return act, err
+		}
+		fields := map[string]any{"droplet_id": id, "type": o.spec.Request.Type}
+		if b.Ran != nil {
+			fields["waited_for_action_id"], fields["waited_for_type"], fields["waited_for_status"] = b.Ran.ID, b.Ran.Type, b.Ran.Status
+		}
+		tflog.Info(ctx, "droplet was running another action; waited for it to end", fields)
+		if !o.spec.SkipDone {
+			continue
+		}
+		d, err := readSettled(ctx, c, id)
+		if err != nil {
+			return nil, err
+		}
+		o.setDroplet(*d)
+		if alreadyDone(o.spec.Request.Type, d.Status) {
+			o.skip(*d, hooks)
+			return nil, nil
+		}
+	}
+}
+
+// setDroplet records d as the latest read of its droplet.
+func (o *runOutcome) setDroplet(d client.Droplet) {
+	if i := slices.IndexFunc(o.Droplets, func(x client.Droplet) bool { return x.ID == d.ID }); i >= 0 {
+		o.Droplets[i] = d
+		return
+	}
+	o.Droplets = append(o.Droplets, d)
 }
 
 // dropletInitiateError is one droplet's initiate failing during a by-tag run that starts

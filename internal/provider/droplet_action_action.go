@@ -179,10 +179,10 @@ func (a *DropletActionAction) Invoke(ctx context.Context, req action.InvokeReque
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	p := &progress{ctx: ctx, send: resp.SendProgress}
-	// A long wait on the API's rate budget shows as it begins. The watcher may call the
-	// hook from its own goroutine; say does not block it.
+	// A long wait on the API's rate budget shows as it begins. The hook runs before the
+	// wait; say sends nothing once ctx has ended, so it never outlives Invoke.
 	ctx = client.WithBudgetWaitHook(ctx, func(w client.BudgetWait) {
-		go p.say("waiting %s for the API request budget (%s); resuming at %s", seconds(w.Wait), w.Reason, w.Until.UTC().Format("15:04:05 MST"))
+		p.say("waiting %s for the API request budget (%s); resuming at %s", seconds(w.Wait), w.Reason, w.Until.UTC().Format("15:04:05 MST"))
 	})
 
 	typ := client.ActionType(cfg.Type.ValueString())

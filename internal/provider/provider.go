@@ -221,6 +221,7 @@ func (p *GradientProvider) Configure(ctx context.Context, req provider.Configure
 		PollMax:      seconds(cfg.PollIntervalMax, defaultPollMax, "poll_interval_max"),
 		Governor:     governorFor(ctx, token, endpoint, int(rpm)),
 		Logger:       apiLogger(token),
+		Notify:       apiNotifier(token),
 	}
 	ccfg.RequestTimeout = seconds(cfg.RequestTimeout, defaultHTTPTimeout, "http_request_timeout")
 	for _, pair := range []struct {
@@ -353,6 +354,23 @@ func apiLogger(token string) client.Logger {
 			ctx = tflog.SubsystemMaskMessageStrings(ctx, "api", token)
 		}
 		tflog.SubsystemDebug(ctx, "api", msg, fields)
+	}
+}
+
+// apiNotifier sends what the client says without debug logging (long waits on the rate
+// budget, a shared request count discarded as implausible) to the provider's log at INFO
+// or WARN, masking the token.
+func apiNotifier(token string) client.Notifier {
+	return func(ctx context.Context, level client.Level, msg string, fields map[string]any) {
+		if token != "" {
+			ctx = tflog.MaskAllFieldValuesStrings(ctx, token)
+			ctx = tflog.MaskMessageStrings(ctx, token)
+		}
+		if level == client.LevelWarn {
+			tflog.Warn(ctx, msg, fields)
+			return
+		}
+		tflog.Info(ctx, msg, fields)
 	}
 }
 

@@ -24,9 +24,6 @@ const (
 	defaultCreateTimeoutText = "60m"
 )
 
-const snapshotIDDescription = "For a `snapshot` that completed: the ID of the image it made, to pass as `image` to a droplet. " +
-	"The provider finds it among the droplet's snapshots by the snapshot's name and the action's times; when that cannot tell it apart (two snapshots of the droplet with one name in the same second), it stays null with a warning rather than a guess. Null for every other type."
-
 // actionState is what the API reports of an action, shared by the resource, the data
 // sources and the list resource.
 type actionState struct {
@@ -151,3 +148,5 @@ func joinActionIDs(acts []client.Action, sep string) string {
 	}
 	return strings.Join(parts, sep)
 }
+
+var statusValues = []string{string(client.StatusInProgress), string(client.StatusCompleted), string(client.StatusErrored)}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
 )
@@ -333,34 +332,15 @@ func bulkOutcome(tag, typ string, acts []client.Action, errs []error, keepsIDs b
 	return summary, strings.TrimSpace(b.String())
 }
 
-// snapshotWarning says why a completed snapshot action's image was not recorded.
-func snapshotWarning(a *client.Action, m snapshotResult, diags *diag.Diagnostics) {
-	if m.ID != "" || a.Type != client.ActionSnapshot || a.Status != client.StatusCompleted {
-		return
-	}
-	diags.AddWarning("Snapshot image not identified",
-		fmt.Sprintf("Snapshot action %d on droplet %d completed, but the image it made could not be told apart: %s\n\n"+
-			"snapshot_id is null rather than a guess. The droplet's snapshots are listed by `doctl compute droplet snapshots %d` and in the control panel; "+
-			"giving each snapshot a distinct name lets the provider find its image.", a.ID, a.ResourceID, m.Reason, a.ResourceID))
-}
-
-// snapshotIDValue is a match's image ID for the state: null when there is none.
-func snapshotIDValue(m snapshotResult) types.String {
-	if m.ID == "" {
-		return types.StringNull()
-	}
-	return types.StringValue(m.ID)
-}
-
 // fallbackRef names the action a fallback diagnostic is about: the completed shutdown when
 // no power_off was sent, else the power_off (with its ID once it exists).
-func fallbackRef(shutdown actionRef, powerOff *client.Action, err error) actionRef {
+func fallbackRef(shutdown actionRef, fallbackAction *client.Action, err error) actionRef {
 	if errors.As(err, new(*client.OffCheckError)) {
 		return shutdown
 	}
 	ref := actionRef{Type: string(client.ActionPowerOff), DropletID: shutdown.DropletID}
-	if powerOff != nil {
-		ref.ActionID = powerOff.ID
+	if fallbackAction != nil {
+		ref.ActionID = fallbackAction.ID
 	}
 	return ref
 }

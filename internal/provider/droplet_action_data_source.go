@@ -39,8 +39,6 @@ type dropletActionDataModel struct {
 	actionState
 }
 
-var statusValues = []string{string(client.StatusInProgress), string(client.StatusCompleted), string(client.StatusErrored)}
-
 func (d *DropletActionDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_droplet_action"
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
@@ -39,46 +38,12 @@ var (
 // of replacing the resource (which would run the action again).
 const privateImported = "imported"
 
-// privateSnapshotRetry marks a snapshot whose image could not be looked up (the list
-// failed). Every refresh looks again for an image not yet found; this flag only says that
-// one that still fails must warn again.
-const privateSnapshotRetry = "snapshot_retry"
-
-// retryFlag is the private-state value of privateSnapshotRetry: set when a lookup failed.
-func retryFlag(failed bool) []byte {
-	if failed {
-		return []byte("true")
-	}
-	return nil
-}
-
 // NewDropletActionResource returns the gradient_droplet_action resource.
 func NewDropletActionResource() resource.Resource { return &DropletActionResource{} }
 
 // DropletActionResource runs one droplet action on create and records it.
 type DropletActionResource struct {
 	client *client.Client
-}
-
-type dropletActionModel struct {
-	ID        types.String   `tfsdk:"id"`
-	DropletID dropletIDValue `tfsdk:"droplet_id"`
-	Type      types.String   `tfsdk:"type"`
-	actionParams
-	Triggers      types.Map      `tfsdk:"triggers"`
-	Wait          types.Bool     `tfsdk:"wait"`
-	PowerOffAfter types.String   `tfsdk:"power_off_after"`
-	Timeouts      timeouts.Value `tfsdk:"timeouts"`
-	// PowerOffFallback and PowerOffActionID record whether the shutdown fallback ran.
-	PowerOffFallback types.Bool   `tfsdk:"power_off_fallback"`
-	PowerOffActionID types.String `tfsdk:"power_off_action_id"`
-	// SnapshotID is the image a completed snapshot action made.
-	SnapshotID types.String `tfsdk:"snapshot_id"`
-	actionState
-}
-
-type actionIdentityModel struct {
-	ID types.String `tfsdk:"id"`
 }
 
 // replacingAttributes are the arguments whose change means a new action: all but wait and
@@ -348,12 +313,6 @@ func (r *DropletActionResource) Create(ctx context.Context, req resource.CreateR
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	}
 	resp.Diagnostics.Append(o.diagnostics()...)
-}
-
-func (m *dropletActionModel) setAction(ctx context.Context, a *client.Action) diag.Diagnostics {
-	s, diags := actionStateFrom(ctx, a)
-	m.actionState = s
-	return diags
 }
 
 func (r *DropletActionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {

@@ -15,7 +15,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -64,11 +63,6 @@ type providerModel struct {
 	PollIntervalMin  types.Float64 `tfsdk:"poll_interval_min"`
 	PollIntervalMax  types.Float64 `tfsdk:"poll_interval_max"`
 	RequestsPerMin   types.Int64   `tfsdk:"requests_per_minute"`
-}
-
-// providerData is what every resource, data source and action receives in Configure.
-type providerData struct {
-	client *client.Client
 }
 
 func (p *GradientProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -372,19 +366,4 @@ func apiNotifier(token string) client.Notifier {
 		}
 		tflog.Info(ctx, msg, fields)
 	}
-}
-
-// clientFrom returns the client the provider configured, or nil before it is configured
-// (Terraform calls Configure on resources and data sources before the provider's own
-// Configure during validation).
-func clientFrom(data any, diags *diag.Diagnostics) *client.Client {
-	if data == nil {
-		return nil
-	}
-	pd, ok := data.(*providerData)
-	if !ok {
-		diags.AddError("Unexpected provider data", fmt.Sprintf("expected *providerData, got %T; this is a bug in the provider, please report it", data))
-		return nil
-	}
-	return pd.client
 }

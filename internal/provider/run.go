@@ -108,14 +108,6 @@ type runOutcome struct {
 	ShutdownErr error
 }
 
-// snapshotResult is the image a snapshot action made, as far as it could be found.
-type snapshotResult struct {
-	client.SnapshotMatch
-	// LookupFailed says the droplet's snapshots could not be listed: looking again later
-	// may find the image, unlike an ambiguous match.
-	LookupFailed bool
-}
-
 func (o *runOutcome) ok() bool { return o.Failed == stageDone }
 
 func (o *runOutcome) fail(stage runStage, err error) *runOutcome {
@@ -304,20 +296,6 @@ func (o *runOutcome) findSnapshots(ctx context.Context, c *client.Client) {
 	}
 }
 
-// snapshotOf finds the image that a completed snapshot action made, by the name it was
-// given (empty: any name) and its times. Anything else, or a lookup that fails, gives an
-// empty ID with the reason: an image is never guessed.
-func snapshotOf(ctx context.Context, c *client.Client, a *client.Action, name string) snapshotResult {
-	if a.Type != client.ActionSnapshot || a.Status != client.StatusCompleted {
-		return snapshotResult{}
-	}
-	m, err := c.FindSnapshot(ctx, *a, name)
-	if err != nil {
-		return snapshotResult{SnapshotMatch: client.SnapshotMatch{Reason: fmt.Sprintf("looking it up failed: %v", err)}, LookupFailed: true}
-	}
-	return snapshotResult{SnapshotMatch: m}
-}
-
 // tagTodo reads the held droplets of the tag again, now that actions queued before this
 // one have finished, waits for those DigitalOcean is still creating, and returns the IDs
 // of those that need the action; the others are skipped. A droplet tagged since the tag
@@ -456,15 +434,4 @@ func alreadyDone(t client.ActionType, status string) bool {
 func reaches(t client.ActionType) string {
 	info, _ := client.LookupActionType(t)
 	return info.Reaches
-}
-
-// progressLogger logs each status read while waiting.
-func progressLogger(ctx context.Context) func(*client.Action) {
-	start := time.Now()
-	return func(cur *client.Action) {
-		tflog.Debug(ctx, "droplet action status", map[string]any{
-			"action_id": cur.ID, "type": cur.Type, "droplet_id": cur.ResourceID, "status": cur.Status,
-			"elapsed": time.Since(start).Round(time.Millisecond).String(),
-		})
-	}
 }

@@ -1,0 +1,5 @@
+package cyclic
+
+type C struct{}
+
+func (*C) m() int { return d() }

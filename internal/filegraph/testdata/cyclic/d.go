@@ -1,0 +1,3 @@
+package cyclic
+
+func d() int { return 1 }

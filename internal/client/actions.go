@@ -65,7 +65,8 @@ func (c *Client) GetDropletAction(ctx context.Context, dropletID, id int64) (*Ac
 	return root.Action, resp, nil
 }
 
-// ActionPage is one page of a droplet's actions, newest first.
+// ActionPage is one page of actions: of a droplet's history (ListActionsPage), newest
+// first, or of the account's, in no documented order.
 type ActionPage struct {
 	Actions []Action
 	// Total is the number of actions over all pages.
@@ -85,10 +86,22 @@ type pageLinks struct {
 	} `json:"pages"`
 }
 
-func (c *Client) listActionsPage(ctx context.Context, dropletID int64, page, perPage int) (*ActionPage, *Response, error) {
+// accountActionsPath lists every action of the account, in no documented order; it needs
+// the actions:read scope.
+const accountActionsPath = "/v2/actions"
+
+// dropletActionsPath lists one droplet's actions, newest first; droplet:read is enough.
+func dropletActionsPath(dropletID int64) string {
+	return fmt.Sprintf("/v2/droplets/%d/actions", dropletID)
+}
+
+// listActionsPage reads one page of actions from path: a droplet's history
+// (dropletActionsPath) or the account's (accountActionsPath), in whatever order the API
+// gives.
+func (c *Client) listActionsPage(ctx context.Context, path string, page, perPage int) (*ActionPage, *Response, error) {
 	q := url.Values{"page": {strconv.Itoa(page)}, "per_page": {strconv.Itoa(perPage)}}
 	root := new(actionsRoot)
-	resp, err := c.do(ctx, http.MethodGet, fmt.Sprintf("/v2/droplets/%d/actions", dropletID), q, nil, root, false)
+	resp, err := c.do(ctx, http.MethodGet, path, q, nil, root, false)
 	if err != nil {
 		return nil, resp, err
 	}
@@ -105,7 +118,7 @@ func (c *Client) ListActionsPage(ctx context.Context, dropletID int64, page, per
 	if dropletID <= 0 {
 		return nil, nil, &ValidationError{Param: "droplet_id", Message: "droplet_id must be a positive droplet ID"}
 	}
-	return c.listActionsPage(ctx, dropletID, max(page, 1), min(max(perPage, 1), MaxPerPage))
+	return c.listActionsPage(ctx, dropletActionsPath(dropletID), max(page, 1), min(max(perPage, 1), MaxPerPage))
 }
 
 // Actions yields every action of a droplet over all pages, newest first, reading 200 a page.

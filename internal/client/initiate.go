@@ -40,7 +40,7 @@ func (c *Client) Initiate(ctx context.Context, dropletID int64, req ActionReques
 	if err != nil {
 		return nil, nil, err
 	}
-	path := fmt.Sprintf("/v2/droplets/%d/actions", dropletID)
+	path := dropletActionsPath(dropletID)
 
 	var ambiguousRetries int
 	for {
@@ -88,7 +88,7 @@ func (c *Client) Initiate(ctx context.Context, dropletID int64, req ActionReques
 // awaitRunningAction waits for the droplet's in-progress action, if there is one, and
 // returns it as last read; nil when it had finished before the droplet's history was read.
 func (c *Client) awaitRunningAction(ctx context.Context, dropletID int64) (*Action, error) {
-	page, _, err := c.listActionsPage(ctx, dropletID, 1, 20)
+	page, _, err := c.listActionsPage(ctx, dropletActionsPath(dropletID), 1, 20)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +117,7 @@ func (c *Client) awaitRunningAction(ctx context.Context, dropletID int64) (*Acti
 func (c *Client) AwaitIdle(ctx context.Context, dropletIDs []int64) ([]Action, error) {
 	var running []Action
 	for _, id := range dropletIDs {
-		page, _, err := c.listActionsPage(ctx, id, 1, 20)
+		page, _, err := c.listActionsPage(ctx, dropletActionsPath(id), 1, 20)
 		if err != nil {
 			return nil, err
 		}
@@ -147,7 +147,7 @@ const dateAllowance = time.Second
 // begun more than dateAllowance before that second belongs to someone else, such as an
 // earlier apply. Without a Date header, ClockSkew is allowed instead.
 func (c *Client) findStartedAction(ctx context.Context, dropletID int64, t ActionType, since time.Time) (*Action, error) {
-	page, resp, err := c.listActionsPage(ctx, dropletID, 1, 20)
+	page, resp, err := c.listActionsPage(ctx, dropletActionsPath(dropletID), 1, 20)
 	if err != nil {
 		return nil, err
 	}

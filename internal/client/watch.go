@@ -3,8 +3,6 @@ package client
 import (
 	"context"
 	"net/http"
-	"net/url"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -286,7 +284,7 @@ func (w *watcher) readList(ctx context.Context, all, due []*watch, pages int) []
 	seen := make(map[int64]*Action, len(byID))
 	budget := min(max(len(due)-1, pages, 1), maxListPages)
 	for page := 1; page <= budget && len(seen) < len(byID); page++ {
-		p, err := w.c.listAccountActionsPage(ctx, page, MaxPerPage)
+		p, _, err := w.c.listActionsPage(ctx, accountActionsPath, page, MaxPerPage)
 		w.listReads.Add(1)
 		if err != nil {
 			if e, ok := asAPIError(err); ok && e.StatusCode == http.StatusForbidden {
@@ -371,22 +369,6 @@ func (w *watcher) applyLocked(wt *watch, a *Action, now time.Time, wasDue, ramp 
 		wt.due = now.Add(w.c.pollDelay(wt.reads, now.Sub(wt.start), ramp))
 		deliver(wt, watchUpdate{a: &cp})
 	}
-}
-
-// listAccountActionsPage reads one page of every action of the account (GET /v2/actions,
-// scope actions:read), in whatever order the API gives.
-func (c *Client) listAccountActionsPage(ctx context.Context, page, perPage int) (*ActionPage, error) {
-	q := url.Values{"page": {strconv.Itoa(page)}, "per_page": {strconv.Itoa(perPage)}}
-	root := new(actionsRoot)
-	if _, err := c.do(ctx, http.MethodGet, "/v2/actions", q, nil, root, false); err != nil {
-		return nil, err
-	}
-	p := &ActionPage{Actions: root.Actions}
-	if root.Meta != nil {
-		p.Total = root.Meta.Total
-	}
-	p.HasNext = root.Links != nil && root.Links.Pages.Next != ""
-	return p, nil
 }
 
 // mergeValues is ctx, which the watcher cancels, carrying the values (the logger) of vals.

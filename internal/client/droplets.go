@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"time"
 	"unicode/utf8"
 )
 
@@ -151,14 +152,11 @@ func (c *Client) DropletsByTag(ctx context.Context, tag string) ([]Droplet, erro
 // WaitWhileNew reads the droplet until DigitalOcean has finished creating it (its status
 // is no longer "new"), on the same ramp as an action wait, and returns it as last read.
 func (c *Client) WaitWhileNew(ctx context.Context, id int64) (*Droplet, error) {
-	start := c.now()
-	for reads := 0; ; reads++ {
-		d, _, err := c.GetDroplet(ctx, id)
-		if err != nil || d.Status != DropletNew {
-			return d, err
-		}
-		if err := c.sleep(ctx, c.pollDelay(reads, c.now().Sub(start), true)); err != nil {
-			return d, fmt.Errorf("waiting for droplet %d to finish being created: %w", id, err)
-		}
-	}
+	var d *Droplet
+	err := c.pollUntil(ctx, time.Time{}, fmt.Sprintf("droplet %d to finish being created", id), func(ctx context.Context) (bool, error) {
+		var err error
+		d, _, err = c.GetDroplet(ctx, id)
+		return err == nil && d.Status != DropletNew, err
+	})
+	return d, err
 }

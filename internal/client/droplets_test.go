@@ -2,14 +2,18 @@ package client_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
 	"github.com/gradient-tf/terraform-provider-gradient/internal/fakeapi"
 )
 
@@ -125,5 +129,50 @@ func TestDropletIDsByTagStopsOnEndlessPaging(t *testing.T) {
 	ids, err := newClient(t, srv.URL).DropletIDsByTag(t.Context(), "web")
 	if err != nil || !slices.Equal(ids, []int64{1, 2}) || pages.Load() != 2 {
 		t.Fatalf("DropletIDsByTag = %v, %v after %d pages; want [1 2] after 2", ids, err, pages.Load())
+	}
+}
+
+// TestWaitWhileNew: a droplet DigitalOcean is still creating is read until it is not new
+// any more, and returned as last read.
+func TestWaitWhileNew(t *testing.T) {
+	t.Parallel()
+	s := newFake(t, fakeapi.Options{})
+	d := s.AddDroplet(fakeapi.Droplet{Status: fakeapi.StatusNew, ActiveAt: time.Now().Add(50 * time.Millisecond)})
+	got, err := newClient(t, s.URL()).WaitWhileNew(t.Context(), d.ID)
+	if err != nil || got == nil || got.ID != d.ID || got.Status != client.DropletActive {
+		t.Fatalf("WaitWhileNew = %+v, %v; want droplet %d active", got, err, d.ID)
+	}
+	if n := s.Stats().ByMethod["GET"]; n < 2 {
+		t.Errorf("%d reads; the droplet was new at the first", n)
+	}
+}
+
+// TestWaitWhileNewCancelled: a wait that ends early says what it waited for, wraps the
+// context's error, and returns the droplet as last read.
+func TestWaitWhileNewCancelled(t *testing.T) {
+	t.Parallel()
+	s := newFake(t, fakeapi.Options{})
+	d := s.AddDroplet(fakeapi.Droplet{Status: fakeapi.StatusNew}) // new for good
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var waits atomic.Int32
+	c := newClient(t, s.URL(), func(cfg *client.Config) {
+		cfg.Poll = func(int, time.Duration) time.Duration {
+			if waits.Add(1) == 3 {
+				cancel()
+			}
+			return time.Millisecond
+		}
+	})
+	got, err := c.WaitWhileNew(ctx, d.ID)
+	want := fmt.Sprintf("waiting for droplet %d to finish being created", d.ID)
+	if !errors.Is(err, context.Canceled) || err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("WaitWhileNew = %v; want %q wrapping context.Canceled", err, want)
+	}
+	if got == nil || got.Status != client.DropletNew {
+		t.Errorf("WaitWhileNew returned %+v, want the droplet as last read, new", got)
+	}
+	if n := s.Stats().ByMethod["GET"]; n != 3 {
+		t.Errorf("%d reads, want 3: the context ended during the third wait", n)
 	}
 }

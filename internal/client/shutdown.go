@@ -46,23 +46,20 @@ func (c *Client) EnsureOff(ctx context.Context, dropletID int64, grace time.Dura
 // awaitOff reads the droplet until it is off or deadline has passed, reporting whether it
 // is off.
 func (c *Client) awaitOff(ctx context.Context, dropletID int64, deadline time.Time) (bool, error) {
-	start := c.now()
-	for reads := 0; ; reads++ {
+	err := c.pollUntil(ctx, deadline, fmt.Sprintf("droplet %d to turn off", dropletID), func(ctx context.Context) (bool, error) {
 		d, _, err := c.GetDroplet(ctx, dropletID)
 		if err != nil {
-			return false, &OffCheckError{DropletID: dropletID, Err: fmt.Errorf("reading droplet %d to see whether the shutdown turned it off: %w", dropletID, err)}
+			return false, fmt.Errorf("reading droplet %d to see whether the shutdown turned it off: %w", dropletID, err)
 		}
-		if d.Status == DropletOff {
-			return true, nil
-		}
-		now := c.now()
-		wait := min(c.pollDelay(reads, now.Sub(start), true), deadline.Sub(now))
-		if wait <= 0 {
-			return false, nil
-		}
-		if err := c.sleep(ctx, wait); err != nil {
-			return false, &OffCheckError{DropletID: dropletID, Err: fmt.Errorf("waiting for droplet %d to turn off: %w", dropletID, err)}
-		}
+		return d.Status == DropletOff, nil
+	})
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, errPollDeadline):
+		return false, nil
+	default:
+		return false, &OffCheckError{DropletID: dropletID, Err: err}
 	}
 }
 

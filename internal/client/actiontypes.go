@@ -63,8 +63,6 @@ type ActionTypeInfo struct {
 	Bulk bool
 	// Warning, when set, says what cannot be undone; it is shown at plan time.
 	Warning string
-	// Family groups types for documentation examples.
-	Family string
 	// Reaches, for the types whose whole effect is a power state, is the droplet status
 	// the action leaves ("active" or "off"). A droplet already in that status needs no
 	// such action, so callers that may skip it send nothing.
@@ -93,61 +91,54 @@ func (i ActionTypeInfo) Param(p Param) (ParamSpec, bool) {
 	return ParamSpec{}, false
 }
 
-const (
-	FamilyPower   = "power"
-	FamilyBackups = "backups"
-	FamilyImage   = "image"
-	FamilyConfig  = "configuration"
-)
-
 var actionTypes = []ActionTypeInfo{
 	{
-		Type: ActionEnableBackups, Family: FamilyBackups, Bulk: true,
+		Type: ActionEnableBackups, Bulk: true,
 		Summary: "Enables backups for the droplet, optionally with a backup policy (the API's default plan is daily).",
 		Params:  []ParamSpec{{Name: ParamBackupPolicy, Doc: "Backup policy to apply; the API defaults to a daily plan."}},
 	},
 	{
-		Type: ActionDisableBackups, Family: FamilyBackups, Bulk: true,
+		Type: ActionDisableBackups, Bulk: true,
 		Summary: "Disables backups for the droplet.",
 	},
 	{
-		Type: ActionChangeBackupPolicy, Family: FamilyBackups,
+		Type:    ActionChangeBackupPolicy,
 		Summary: "Changes the backup policy of a droplet that has backups enabled.",
 		Params:  []ParamSpec{{Name: ParamBackupPolicy, Required: true, Doc: "The new backup policy."}},
 	},
 	{
-		Type: ActionReboot, Family: FamilyPower,
+		Type:    ActionReboot,
 		Summary: "Reboots the droplet gracefully, like `reboot` in a console.",
 	},
 	{
-		Type: ActionPowerCycle, Family: FamilyPower, Bulk: true,
+		Type: ActionPowerCycle, Bulk: true,
 		Summary: "Power-cycles the droplet, like pressing a reset button.",
 	},
 	{
-		Type: ActionShutdown, Family: FamilyPower, Bulk: true, Reaches: DropletOff,
+		Type: ActionShutdown, Bulk: true, Reaches: DropletOff,
 		Summary: "Shuts the droplet down gracefully. The API only guarantees that the command is issued, not that the droplet turns off.",
 	},
 	{
-		Type: ActionPowerOff, Family: FamilyPower, Bulk: true, Reaches: DropletOff,
+		Type: ActionPowerOff, Bulk: true, Reaches: DropletOff,
 		Summary: "Powers the droplet off hard, like pulling the plug. Use it when a shutdown does not work.",
 	},
 	{
-		Type: ActionPowerOn, Family: FamilyPower, Bulk: true, Reaches: DropletActive,
+		Type: ActionPowerOn, Bulk: true, Reaches: DropletActive,
 		Summary: "Powers the droplet on.",
 	},
 	{
-		Type: ActionRestore, Family: FamilyImage, Scope: "droplet:admin",
+		Type: ActionRestore, Scope: "droplet:admin",
 		Summary: "Restores the droplet from one of its own backup images.",
 		Params:  []ParamSpec{{Name: ParamImage, Required: true, Doc: "Numeric ID of a backup image of this droplet."}},
 		Warning: "restore overwrites the droplet's disk with the backup image; data written since the backup is lost.",
 	},
 	{
-		Type: ActionPasswordReset, Family: FamilyConfig, Scope: "droplet:admin",
+		Type: ActionPasswordReset, Scope: "droplet:admin",
 		Summary: "Resets the root password; DigitalOcean emails the new password to the account owner.",
 		Warning: "password_reset replaces the root password and emails the new one to the account owner.",
 	},
 	{
-		Type: ActionResize, Family: FamilyConfig, Scope: "droplet:create",
+		Type: ActionResize, Scope: "droplet:create",
 		Summary: "Resizes the droplet to another size slug. The droplet must be off.",
 		Params: []ParamSpec{
 			{Name: ParamSize, Required: true, Doc: "Slug of the new size, such as `s-2vcpu-4gb`."},
@@ -155,28 +146,28 @@ var actionTypes = []ActionTypeInfo{
 		},
 	},
 	{
-		Type: ActionRebuild, Family: FamilyImage, Scope: "droplet:admin",
+		Type: ActionRebuild, Scope: "droplet:admin",
 		Summary: "Rebuilds the droplet from an image, keeping its IP addresses.",
 		Params:  []ParamSpec{{Name: ParamImage, Required: true, Doc: "Image to rebuild from: a numeric image ID or a slug such as `ubuntu-24-04-x64`."}},
 		Warning: "rebuild overwrites the droplet's disk with the image; everything on the disk is lost.",
 	},
 	{
-		Type: ActionRename, Family: FamilyConfig,
+		Type:    ActionRename,
 		Summary: "Renames the droplet.",
 		Params:  []ParamSpec{{Name: ParamName, Required: true, Doc: "The droplet's new name, which DigitalOcean's droplet schema requires to match `" + DropletNamePattern + "` (a hostname: a-z, A-Z, 0-9, `.` and `-`, ending in a letter or digit) and to have at most 255 characters."}},
 	},
 	{
-		Type: ActionChangeKernel, Family: FamilyConfig,
+		Type:    ActionChangeKernel,
 		Summary: "Changes the kernel of a droplet whose kernel is managed externally.",
 		Params:  []ParamSpec{{Name: ParamKernel, Required: true, Doc: "Numeric ID of the kernel."}},
 	},
 	{
-		Type: ActionEnableIPv6, Family: FamilyConfig, Bulk: true,
+		Type: ActionEnableIPv6, Bulk: true,
 		Summary: "Enables IPv6 networking on the droplet.",
 		Warning: "enable_ipv6 cannot be undone: IPv6 cannot be disabled again on this droplet.",
 	},
 	{
-		Type: ActionSnapshot, Family: FamilyImage, Scope: "image:create", Bulk: true,
+		Type: ActionSnapshot, Scope: "image:create", Bulk: true,
 		Summary: "Takes a snapshot image of the droplet. Power the droplet off first for a consistent image.",
 		Params:  []ParamSpec{{Name: ParamName, ByTag: true, Doc: "Name of the snapshot image; the API picks one when it is not set. DigitalOcean's API description documents no length limit for it."}},
 	},

@@ -16,6 +16,12 @@ import (
 // read. An errored action returns *ActionFailedError with the action. When ctx ends
 // first, a *WaitError wrapping ctx.Err() and naming the action is returned, never nil:
 // the action itself goes on at DigitalOcean.
+//
+// Only the benchmarks (internal/bench and this package's) call it; other waits go through
+// the watcher (WaitForDropletAction, WaitForActions). It and the loop behind it are kept
+// for them: one waiter reading on its own schedule, without the watcher's batching, and on
+// Config.Clock, which the watcher does not follow, is what they compare poll strategies
+// with.
 func (c *Client) WaitForAction(ctx context.Context, id int64, onProgress func(*Action)) (*Action, error) {
 	return c.wait(ctx, id, func(ctx context.Context) (*Action, error) {
 		a, _, err := c.GetAction(ctx, id)
@@ -34,6 +40,8 @@ func (c *Client) WaitForDropletAction(ctx context.Context, dropletID, id int64, 
 	return c.waitWatched(ctx, dropletID, id, onProgress)
 }
 
+// wait is WaitForAction's loop: it sleeps before each read, the action having just begun,
+// where pollUntil reads at once. It is kept apart for that, and for its *WaitError.
 func (c *Client) wait(ctx context.Context, id int64, get func(context.Context) (*Action, error), onProgress func(*Action)) (*Action, error) {
 	var last *Action
 	start := c.now()

@@ -48,6 +48,9 @@ type ParamSpec struct {
 	// ByTag is true when the by-tag endpoint takes the parameter too; it takes the bare
 	// action otherwise.
 	ByTag bool
+	// check, when set, is the type's own rule for the parameter's value, which
+	// ValidateValues applies besides the rules every type's value meets.
+	check func(r *ActionRequest) error
 }
 
 // ActionTypeInfo is one row of the action-type table. Schemas, validation, documentation
@@ -129,7 +132,7 @@ var actionTypes = []ActionTypeInfo{
 	{
 		Type: ActionRestore, Scope: "droplet:admin",
 		Summary: "Restores the droplet from one of its own backup images.",
-		Params:  []ParamSpec{{Name: ParamImage, Required: true, Doc: "Numeric ID of a backup image of this droplet."}},
+		Params:  []ParamSpec{{Name: ParamImage, Required: true, Doc: "Numeric ID of a backup image of this droplet.", check: backupImageID}},
 		Warning: "restore overwrites the droplet's disk with the backup image; data written since the backup is lost.",
 	},
 	{
@@ -154,7 +157,7 @@ var actionTypes = []ActionTypeInfo{
 	{
 		Type:    ActionRename,
 		Summary: "Renames the droplet.",
-		Params:  []ParamSpec{{Name: ParamName, Required: true, Doc: "The droplet's new name, which DigitalOcean's droplet schema requires to match `" + DropletNamePattern + "` (a hostname: a-z, A-Z, 0-9, `.` and `-`, ending in a letter or digit) and to have at most 255 characters."}},
+		Params:  []ParamSpec{{Name: ParamName, Required: true, Doc: "The droplet's new name, which DigitalOcean's droplet schema requires to match `" + DropletNamePattern + "` (a hostname: a-z, A-Z, 0-9, `.` and `-`, ending in a letter or digit) and to have at most 255 characters.", check: dropletName}},
 	},
 	{
 		Type:    ActionChangeKernel,

@@ -91,33 +91,59 @@ func (r *ActionRequest) Validate() error {
 }
 
 // ValidateValues checks the values of the parameters that are set, without asking whether
-// the type takes or requires them.
+// the type takes or requires them: the rules every type's values meet, and the type's own
+// rules from the action-type table (ParamSpec.check).
 func (r *ActionRequest) ValidateValues() error {
-	if r.Image != "" {
-		id, err := strconv.ParseInt(r.Image, 10, 64)
-		switch {
-		case r.Type == ActionRestore && err != nil:
-			return &ValidationError{Param: string(ParamImage), Message: fmt.Sprintf("restore takes the numeric ID of a backup image of this droplet, not %q", r.Image)}
-		case err == nil && id <= 0:
-			// A number is sent as an image ID, and image IDs are positive.
-			return &ValidationError{Param: string(ParamImage), Message: fmt.Sprintf("image must be a positive image ID or an image slug, not %q", r.Image)}
+	info, _ := LookupActionType(r.Type)
+	set := r.SetParams()
+	for _, p := range valueOrder {
+		if !slices.Contains(set, p) {
+			continue
 		}
-	}
-	if r.Kernel < 0 {
-		return &ValidationError{Param: string(ParamKernel), Message: "kernel must be a positive kernel ID"}
-	}
-	if r.Type == ActionRename && r.Name != "" {
-		if err := ValidDropletName(r.Name); err != nil {
-			return err
+		if spec, ok := info.Param(p); ok && spec.check != nil {
+			if err := spec.check(r); err != nil {
+				return err
+			}
 		}
-	}
-	if r.BackupPolicy != nil {
-		if err := r.BackupPolicy.Validate(); err != nil {
+		if err := r.validateValue(p); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// valueOrder is the order ValidateValues checks the parameters in, which decides the error
+// of a request with several bad values.
+var valueOrder = []Param{ParamImage, ParamKernel, ParamName, ParamBackupPolicy, ParamSize, ParamDisk}
+
+// validateValue checks the value of p, which is set, by the rules every type's value meets.
+func (r *ActionRequest) validateValue(p Param) error {
+	switch p {
+	case ParamImage:
+		if id, err := strconv.ParseInt(r.Image, 10, 64); err == nil && id <= 0 {
+			// A number is sent as an image ID, and image IDs are positive.
+			return &ValidationError{Param: string(ParamImage), Message: fmt.Sprintf("image must be a positive image ID or an image slug, not %q", r.Image)}
+		}
+	case ParamKernel:
+		if r.Kernel < 0 {
+			return &ValidationError{Param: string(ParamKernel), Message: "kernel must be a positive kernel ID"}
+		}
+	case ParamBackupPolicy:
+		return r.BackupPolicy.Validate()
+	}
+	return nil
+}
+
+// backupImageID is restore's rule for its image: the numeric ID of a backup image.
+func backupImageID(r *ActionRequest) error {
+	if _, err := strconv.ParseInt(r.Image, 10, 64); err != nil {
+		return &ValidationError{Param: string(ParamImage), Message: fmt.Sprintf("restore takes the numeric ID of a backup image of this droplet, not %q", r.Image)}
+	}
+	return nil
+}
+
+// dropletName is rename's rule for its name: DigitalOcean's rule for a droplet's name.
+func dropletName(r *ActionRequest) error { return ValidDropletName(r.Name) }
 
 // Validate checks a backup policy.
 func (p *BackupPolicy) Validate() error {

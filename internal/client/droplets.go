@@ -13,7 +13,7 @@ import (
 	"unicode/utf8"
 )
 
-// Droplet is the part of a droplet that actions read or change.
+// Droplet is the part of a droplet that actions read or change, and its addresses.
 type Droplet struct {
 	ID          int64    `json:"id"`
 	Name        string   `json:"name"`
@@ -26,7 +26,61 @@ type Droplet struct {
 	Kernel      *struct {
 		ID int64 `json:"id"`
 	} `json:"kernel"`
-	Region *Region `json:"region"`
+	Region   *Region  `json:"region"`
+	Networks Networks `json:"networks"`
+}
+
+// Networks are a droplet's addresses, as the API's droplet object lists them. The order of
+// the entries says nothing (DigitalOcean's own example lists the private IPv4 address
+// first): pick an address by its Type, as PublicIPv4 and PrivateIPv4 do.
+type Networks struct {
+	V4 []NetworkV4 `json:"v4"`
+	V6 []NetworkV6 `json:"v6"`
+}
+
+// NetworkV4 is one IPv4 address of a droplet.
+type NetworkV4 struct {
+	IPAddress string `json:"ip_address"`
+	// Netmask is dotted, such as "255.255.240.0".
+	Netmask string `json:"netmask"`
+	// Gateway is the address's gateway. DigitalOcean provides none for a private address
+	// and says so with "nil" (its schema's word for it), or leaves it empty.
+	Gateway string `json:"gateway"`
+	// Type is NetworkPublic or NetworkPrivate.
+	Type string `json:"type"`
+}
+
+// NetworkV6 is one IPv6 address of a droplet.
+type NetworkV6 struct {
+	IPAddress string `json:"ip_address"`
+	// Netmask is the prefix length, such as 64: a JSON number, where IPv4's is a string.
+	Netmask int    `json:"netmask"`
+	Gateway string `json:"gateway"`
+	// Type is NetworkPublic (DigitalOcean gives droplets no private IPv6 address).
+	Type string `json:"type"`
+}
+
+// Network types, as NetworkV4.Type and NetworkV6.Type spell them.
+const (
+	NetworkPublic  = "public"
+	NetworkPrivate = "private"
+)
+
+// PublicIPv4 is the droplet's public IPv4 address, "" when it has none (or the droplet was
+// read without its networks).
+func (d *Droplet) PublicIPv4() string { return d.ipv4(NetworkPublic) }
+
+// PrivateIPv4 is the droplet's private (VPC) IPv4 address, "" when it has none.
+func (d *Droplet) PrivateIPv4() string { return d.ipv4(NetworkPrivate) }
+
+// ipv4 is the first IPv4 address of the given type.
+func (d *Droplet) ipv4(typ string) string {
+	for _, n := range d.Networks.V4 {
+		if n.Type == typ {
+			return n.IPAddress
+		}
+	}
+	return ""
 }
 
 // Droplet statuses.

@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -174,5 +175,68 @@ func TestWaitWhileNewCancelled(t *testing.T) {
 	}
 	if n := s.Stats().ByMethod["GET"]; n != 3 {
 		t.Errorf("%d reads, want 3: the context ended during the third wait", n)
+	}
+}
+
+// TestDropletAddresses: a droplet's addresses are picked by type, not by position (the
+// fake, like DigitalOcean's example, lists the private IPv4 address first), and the IPv6
+// entry, whose netmask is a number, decodes too.
+func TestDropletAddresses(t *testing.T) {
+	t.Parallel()
+	s := newFake(t, fakeapi.Options{})
+	plain := s.AddDroplet(fakeapi.Droplet{PublicIPv4: "203.0.113.7", PrivateIPv4: "10.99.0.5", Tags: []string{"web"}})
+	v6 := s.AddDroplet(fakeapi.Droplet{Features: []string{"ipv6"}, Tags: []string{"web"}})
+	c := newClient(t, s.URL())
+
+	d, _, err := c.GetDroplet(t.Context(), plain.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := d.PublicIPv4(); got != "203.0.113.7" {
+		t.Errorf("PublicIPv4 = %q, want 203.0.113.7 (networks %+v)", got, d.Networks)
+	}
+	if got := d.PrivateIPv4(); got != "10.99.0.5" {
+		t.Errorf("PrivateIPv4 = %q, want 10.99.0.5 (networks %+v)", got, d.Networks)
+	}
+	if len(d.Networks.V4) != 2 || d.Networks.V4[0].Type != client.NetworkPrivate || d.Networks.V4[1].Netmask == "" {
+		t.Errorf("v4 %+v, want the private entry first, then the public one with its netmask", d.Networks.V4)
+	}
+	if len(d.Networks.V6) != 0 {
+		t.Errorf("v6 %+v on a droplet without ipv6", d.Networks.V6)
+	}
+
+	fd, _ := s.Droplet(v6.ID)
+	d, _, err = c.GetDroplet(t.Context(), v6.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.PublicIPv4() != fd.PublicIPv4 || d.PrivateIPv4() != fd.PrivateIPv4 || d.PublicIPv4() == d.PrivateIPv4() {
+		t.Errorf("addresses %q (public) and %q (private), want the fake's %q and %q", d.PublicIPv4(), d.PrivateIPv4(), fd.PublicIPv4, fd.PrivateIPv4)
+	}
+	if len(d.Networks.V6) != 1 || d.Networks.V6[0].IPAddress != fd.PublicIPv6 || d.Networks.V6[0].Netmask != 64 || d.Networks.V6[0].Type != client.NetworkPublic {
+		t.Errorf("v6 %+v, want the fake's %s/64, public", d.Networks.V6, fd.PublicIPv6)
+	}
+
+	// Listed droplets carry their addresses too.
+	ds, err := c.DropletsByTag(t.Context(), "web")
+	if err != nil || len(ds) != 2 || ds[0].PublicIPv4() != "203.0.113.7" || ds[1].PrivateIPv4() != fd.PrivateIPv4 {
+		t.Errorf("DropletsByTag = %+v, %v; want both droplets with their addresses", ds, err)
+	}
+}
+
+// TestDropletAddressesAbsent: a droplet without an address of a type, or read without its
+// networks, has "" for it.
+func TestDropletAddressesAbsent(t *testing.T) {
+	t.Parallel()
+	var d client.Droplet
+	if err := json.Unmarshal([]byte(`{"id":1,"networks":{"v4":[{"ip_address":"10.0.0.2","netmask":"255.255.0.0","gateway":"nil","type":"private"}],"v6":[]}}`), &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.PublicIPv4() != "" || d.PrivateIPv4() != "10.0.0.2" {
+		t.Errorf("private only: public %q, private %q", d.PublicIPv4(), d.PrivateIPv4())
+	}
+	var bare client.Droplet
+	if bare.PublicIPv4() != "" || bare.PrivateIPv4() != "" {
+		t.Errorf("no networks: public %q, private %q", bare.PublicIPv4(), bare.PrivateIPv4())
 	}
 }

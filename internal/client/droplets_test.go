@@ -39,9 +39,10 @@ func TestDropletIDsByTagReadsEveryPage(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("got %d IDs, want the %d tagged ones in order", len(got), len(want))
 	}
-	if n := s.Stats().ByMethod["GET"]; n != 1 {
-		// 153 tagged droplets fit in one page of 200.
-		t.Errorf("%d requests, want 1", n)
+	if n := s.Stats().ByMethod["GET"]; n != 2 {
+		// 153 tagged droplets fit in one page of 200, and the account's GPU droplets (none)
+		// in one more.
+		t.Errorf("%d requests, want 2", n)
 	}
 	for range 100 {
 		s.AddDroplet(fakeapi.Droplet{Tags: []string{"web", "x"}})
@@ -51,8 +52,8 @@ func TestDropletIDsByTagReadsEveryPage(t *testing.T) {
 	if err != nil || len(got) != len(want)+100 {
 		t.Fatalf("after 100 more: %d IDs, %v", len(got), err)
 	}
-	if n := s.Stats().ByMethod["GET"]; n != 2 {
-		t.Errorf("%d requests for 253 droplets, want 2 pages", n)
+	if n := s.Stats().ByMethod["GET"]; n != 3 {
+		t.Errorf("%d requests for 253 droplets, want 2 pages and 1 of GPU droplets", n)
 	}
 	if none, err := c.DropletIDsByTag(t.Context(), "db"); err != nil || len(none) != 0 {
 		t.Errorf("an unused tag: %v, %v", none, err)
@@ -117,7 +118,8 @@ func TestLockDropletsOverlappingSets(t *testing.T) {
 }
 
 // TestDropletIDsByTagStopsOnEndlessPaging: an API (or a proxy that drops the query) that
-// answers every page with the same droplets and a next link ends at meta.total.
+// answers every page with the same droplets and a next link ends at meta.total, in both
+// listings (the tag's, and the GPU droplets', which carry no tag here).
 func TestDropletIDsByTagStopsOnEndlessPaging(t *testing.T) {
 	t.Parallel()
 	var pages atomic.Int32
@@ -128,8 +130,8 @@ func TestDropletIDsByTagStopsOnEndlessPaging(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	ids, err := newClient(t, srv.URL).DropletIDsByTag(t.Context(), "web")
-	if err != nil || !slices.Equal(ids, []int64{1, 2}) || pages.Load() != 2 {
-		t.Fatalf("DropletIDsByTag = %v, %v after %d pages; want [1 2] after 2", ids, err, pages.Load())
+	if err != nil || !slices.Equal(ids, []int64{1, 2}) || pages.Load() != 4 {
+		t.Fatalf("DropletIDsByTag = %v, %v after %d pages; want [1 2] after 2 pages of each listing", ids, err, pages.Load())
 	}
 }
 
@@ -238,5 +240,44 @@ func TestDropletAddressesAbsent(t *testing.T) {
 	var bare client.Droplet
 	if bare.PublicIPv4() != "" || bare.PrivateIPv4() != "" {
 		t.Errorf("no networks: public %q, private %q", bare.PublicIPv4(), bare.PrivateIPv4())
+	}
+}
+
+// TestDropletsByTagFindsGPUDroplets: DigitalOcean lists GPU droplets only with type=gpus,
+// which cannot be combined with tag_name, and the fake's tag_name listing leaves them out.
+// DropletsByTag finds a tag's GPU droplets all the same, and only the tag's.
+func TestDropletsByTagFindsGPUDroplets(t *testing.T) {
+	t.Parallel()
+	s := newFake(t, fakeapi.Options{})
+	gpu := s.AddDroplet(fakeapi.Droplet{SizeSlug: "gpu-h100x1-80gb", Region: "nyc2", Tags: []string{"train"}})
+	regular := s.AddDroplet(fakeapi.Droplet{Tags: []string{"train"}})
+	s.AddDroplet(fakeapi.Droplet{SizeSlug: "gpu-h100x1-80gb", Region: "nyc2", Tags: []string{"other"}})
+	s.AddDroplet(fakeapi.Droplet{SizeSlug: "gpu-h100x1-80gb", Region: "nyc2"})
+	s.AddDroplet(fakeapi.Droplet{Tags: []string{"other"}})
+	c := newClient(t, s.URL())
+
+	ds, err := c.DropletsByTag(t.Context(), "train")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int64
+	for _, d := range ds {
+		got = append(got, d.ID)
+	}
+	if want := []int64{gpu.ID, regular.ID}; !slices.Equal(got, want) {
+		t.Fatalf("DropletsByTag(train) = %v, want %v: the GPU droplet and the regular one, by ID", got, want)
+	}
+	if ds[0].SizeSlug != "gpu-h100x1-80gb" {
+		t.Errorf("the GPU droplet read as %+v", ds[0])
+	}
+	ids, err := c.DropletIDsByTag(t.Context(), "train")
+	if err != nil || !slices.Equal(ids, got) {
+		t.Errorf("DropletIDsByTag(train) = %v, %v; want %v", ids, err, got)
+	}
+	// Neither listing combines type with tag_name, which the API refuses.
+	for _, r := range s.Requests() {
+		if r.Status != http.StatusOK {
+			t.Errorf("%s %s?%s answered %d", r.Method, r.Path, r.Query, r.Status)
+		}
 	}
 }

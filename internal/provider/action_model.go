@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -118,6 +119,22 @@ type actionFilter struct {
 
 func (f actionFilter) matches(a *client.Action) bool {
 	return (f.Type == "" || string(a.Type) == f.Type) && (f.Status == "" || string(a.Status) == f.Status)
+}
+
+// in yields the droplet's actions that f matches, newest first, reading pages only as far
+// as the caller iterates. It stops at the first error, which it yields.
+func (f actionFilter) in(ctx context.Context, c *client.Client, dropletID int64) iter.Seq2[client.Action, error] {
+	return func(yield func(client.Action, error) bool) {
+		for a, err := range c.Actions(ctx, dropletID) {
+			if err != nil {
+				yield(client.Action{}, err)
+				return
+			}
+			if f.matches(&a) && !yield(a, nil) {
+				return
+			}
+		}
+	}
 }
 
 func (f actionFilter) String() string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -258,4 +259,73 @@ func typeDescription(bulkOnly bool) string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// validateByTag refuses what the by-tag endpoint would: a type DigitalOcean does not run on
+// a tag's droplets (reported on at: the attribute that asks for it), and a parameter the
+// table does not mark ByTag (it takes the bare action but for a snapshot's name). isSet
+// says which parameters the configuration sets. Unknown and unknown-yet types pass: their
+// own validation reports them.
+func validateByTag(at path.Path, typ types.String, isSet func(client.Param) bool, diags *diag.Diagnostics) {
+	if typ.IsNull() || typ.IsUnknown() {
+		return
+	}
+	info, ok := client.LookupActionType(client.ActionType(typ.ValueString()))
+	if !ok {
+		return
+	}
+	if !info.Bulk {
+		diags.AddAttributeError(at, "Action type cannot run by tag",
+			fmt.Sprintf("type %q cannot be initiated by tag: DigitalOcean does not run %q on the droplets of a tag. Action types that run by tag: %s. "+
+				"To run %q on several droplets, use gradient_droplet_action with for_each over their IDs.",
+				info.Type, info.Type, strings.Join(client.BulkActionTypeNames(), ", "), info.Type))
+		return
+	}
+	for _, p := range client.AllParams {
+		if isSet(p) && !info.TakesByTag(p) {
+			diags.AddAttributeError(path.Root(string(p)), "Argument not taken by this action type when run by tag",
+				fmt.Sprintf("%s is not an argument of type %q when run by tag: %s cannot be sent with tag_name, since the by-tag endpoint takes no parameters except a snapshot's name.", p, info.Type, p))
+		}
+	}
+}
+
+// paramSchema makes the attributes of one schema flavour (a resource's, an action's); the
+// parameters of the action-type table are built from it once, by paramAttributes.
+type paramSchema[A any] struct {
+	String func(desc string, required bool) A
+	// Bool is for disk, which defaults to false.
+	Bool   func(desc string) A
+	Int64  func(desc string, required bool) A
+	Object func(desc string, attrs map[string]A) A
+}
+
+// paramAttributes builds one optional attribute per request parameter of the action-type
+// table (client.AllParams), described from the table. disk is a bool, kernel a number,
+// backup_policy an object, and any other parameter a string.
+func paramAttributes[A any](s paramSchema[A]) map[string]A {
+	attrs := make(map[string]A, len(client.AllParams))
+	for _, p := range client.AllParams {
+		desc := paramDescription(p)
+		switch p {
+		case client.ParamDisk:
+			attrs[string(p)] = s.Bool(desc + " Defaults to `false`.")
+		case client.ParamKernel:
+			attrs[string(p)] = s.Int64(desc, false)
+		case client.ParamBackupPolicy:
+			attrs[string(p)] = s.Object(desc, map[string]A{
+				"plan":    s.String(descBackupPlan, true),
+				"weekday": s.String(descBackupWeekday, false),
+				"hour":    s.Int64(descBackupHour, false),
+			})
+		default:
+			attrs[string(p)] = s.String(desc, false)
+		}
+	}
+	return attrs
+}
+
+// mergeAttributes returns into with every attribute of from added.
+func mergeAttributes[A any](from, into map[string]A) map[string]A {
+	maps.Copy(into, from)
+	return into
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -330,6 +331,35 @@ func bulkOutcome(tag, typ string, acts []client.Action, errs []error, keepsIDs b
 		b.WriteString("Raise timeouts." + block + " to wait longer.")
 	}
 	return summary, strings.TrimSpace(b.String())
+}
+
+// addListError reports that a droplet's actions could not be listed.
+func addListError(diags *diag.Diagnostics, dropletID int64, err error) {
+	diags.AddError("Could not list droplet actions", errorDetail(actionRef{DropletID: dropletID}, err))
+}
+
+// timeoutOf reads an entry point's timeout from its timeouts block: the block value's
+// Create, Update or Invoke method.
+type timeoutOf = func(ctx context.Context, defaultTimeout time.Duration) (time.Duration, diag.Diagnostics)
+
+// runEntry is how every entry point runs an action: within the timeout its block gives
+// (defaultCreateTimeout unless set), through run, with what went wrong appended to diags;
+// then keep, when set, writes what the entry keeps of the outcome, and may look at diags
+// to tell a failure. It returns nil, having run nothing, when the timeout cannot be read.
+func runEntry(ctx context.Context, c *client.Client, timeout timeoutOf, spec runSpec, hooks runHooks, diags *diag.Diagnostics, keep func(*runOutcome)) *runOutcome {
+	d, td := timeout(ctx, defaultCreateTimeout)
+	diags.Append(td...)
+	if diags.HasError() {
+		return nil
+	}
+	runCtx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	o := run(runCtx, c, spec, hooks)
+	diags.Append(o.diagnostics()...)
+	if keep != nil {
+		keep(o)
+	}
+	return o
 }
 
 // fallbackRef names the action a fallback diagnostic is about: the completed shutdown when

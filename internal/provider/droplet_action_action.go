@@ -48,11 +48,12 @@ func (a *DropletActionAction) Metadata(_ context.Context, req action.MetadataReq
 }
 
 func (a *DropletActionAction) Schema(ctx context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
+	attrs := actionParamAttributes()
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Runs a DigitalOcean droplet action and waits for it, without a resource to keep: " +
 			"from `terraform apply -invoke=action.gradient_droplet_action.NAME`, or from an `action_trigger` in a resource's `lifecycle`. " +
 			"With `tag_name` instead of `droplet_id`, it acts on every droplet carrying the tag (bulk-eligible types only) and waits for every resulting action. Needs Terraform 1.14 or later.",
-		Attributes: map[string]schema.Attribute{
+		Attributes: mergeAttributes(attrs, map[string]schema.Attribute{
 			"droplet_id": schema.Int64Attribute{
 				CustomType:          dropletIDType{},
 				Optional:            true,
@@ -69,22 +70,8 @@ func (a *DropletActionAction) Schema(ctx context.Context, _ action.SchemaRequest
 				MarkdownDescription: typeDescription(false),
 				Validators:          []validator.String{stringvalidator.OneOf(client.ActionTypeNames()...)},
 			},
-			"image":  schema.StringAttribute{Optional: true, MarkdownDescription: paramDescription(client.ParamImage)},
-			"size":   schema.StringAttribute{Optional: true, MarkdownDescription: paramDescription(client.ParamSize)},
-			"disk":   schema.BoolAttribute{Optional: true, MarkdownDescription: paramDescription(client.ParamDisk) + " Defaults to `false`."},
-			"name":   schema.StringAttribute{Optional: true, MarkdownDescription: paramDescription(client.ParamName)},
-			"kernel": schema.Int64Attribute{Optional: true, MarkdownDescription: paramDescription(client.ParamKernel)},
-			"backup_policy": schema.SingleNestedAttribute{
-				Optional:            true,
-				MarkdownDescription: paramDescription(client.ParamBackupPolicy),
-				Attributes: map[string]schema.Attribute{
-					"plan":    schema.StringAttribute{Required: true, MarkdownDescription: descBackupPlan},
-					"weekday": schema.StringAttribute{Optional: true, MarkdownDescription: descBackupWeekday},
-					"hour":    schema.Int64Attribute{Optional: true, MarkdownDescription: descBackupHour},
-				},
-			},
 			"power_off_after": schema.StringAttribute{Optional: true, MarkdownDescription: powerOffAfterDescription},
-		},
+		}),
 		Blocks: map[string]schema.Block{
 			"timeouts": timeouts.BlockWithOpts(ctx, timeouts.Opts{
 				InvokeDescription: "How long to wait for the action, such as `30m`. Defaults to `" + defaultCreateTimeoutText + "`. When it runs out, the action goes on at DigitalOcean.",
@@ -117,22 +104,8 @@ func (a *DropletActionAction) ValidateConfig(ctx context.Context, req action.Val
 	validatePowerOffAfter(cfg.Type, cfg.PowerOffAfter, types.BoolValue(true), &resp.Diagnostics)
 	timeout, d := cfg.Timeouts.Invoke(ctx, defaultCreateTimeout)
 	validateTimeout("invoke", timeout, d, &resp.Diagnostics)
-	if !cfg.TagName.IsNull() && !cfg.Type.IsUnknown() {
-		if info, ok := client.LookupActionType(client.ActionType(cfg.Type.ValueString())); ok && !info.Bulk {
-			resp.Diagnostics.AddAttributeError(path.Root("tag_name"), "Action type cannot run by tag",
-				fmt.Sprintf("type %q cannot be initiated by tag. Bulk-eligible types are: %s.", info.Type, strings.Join(client.BulkActionTypeNames(), ", ")))
-		}
-	}
 	if !cfg.TagName.IsNull() {
-		// The by-tag endpoint takes the bare action but for the parameters the table marks
-		// ByTag (a snapshot's name).
-		info, _ := client.LookupActionType(client.ActionType(cfg.Type.ValueString()))
-		for _, p := range client.AllParams {
-			if cfg.paramIsSet(p) && !info.TakesByTag(p) {
-				resp.Diagnostics.AddAttributeError(path.Root(string(p)), "Argument not taken by tag",
-					fmt.Sprintf("%s cannot be sent with tag_name: the by-tag endpoint takes no parameters except a snapshot's name.", p))
-			}
-		}
+		validateByTag(path.Root("tag_name"), cfg.Type, cfg.paramIsSet, &resp.Diagnostics)
 	}
 	if !cfg.TagName.IsNull() && !cfg.PowerOffAfter.IsNull() {
 		resp.Diagnostics.AddAttributeError(path.Root("power_off_after"), "Conflicting arguments", "power_off_after works with droplet_id only.")
@@ -149,13 +122,6 @@ func (a *DropletActionAction) Invoke(ctx context.Context, req action.InvokeReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := cfg.Timeouts.Invoke(ctx, defaultCreateTimeout)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	p := &progress{ctx: ctx, send: resp.SendProgress}
 	// A long wait on the API's rate budget shows as it begins. The hook runs before the
 	// wait; say sends nothing once ctx has ended, so it never outlives Invoke.
@@ -178,7 +144,7 @@ func (a *DropletActionAction) Invoke(ctx context.Context, req action.InvokeReque
 
 	var start time.Time
 	var started []client.Action
-	o := run(ctx, a.client, spec, runHooks{
+	o := runEntry(ctx, a.client, cfg.Timeouts.Invoke, spec, runHooks{
 		Initiated: func(acts []client.Action) {
 			start, started = time.Now(), acts
 			if spec.Tag == "" {
@@ -194,9 +160,8 @@ func (a *DropletActionAction) Invoke(ctx context.Context, req action.InvokeReque
 		Skipped: func(d client.Droplet) {
 			p.say("droplet %d is already %s: no %s sent", d.ID, d.Status, typ)
 		},
-	})
-	resp.Diagnostics.Append(o.diagnostics()...)
-	if !o.ok() || len(o.Actions) == 0 {
+	}, &resp.Diagnostics, nil)
+	if o == nil || !o.ok() || len(o.Actions) == 0 {
 		return
 	}
 	switch {
@@ -208,4 +173,22 @@ func (a *DropletActionAction) Invoke(ctx context.Context, req action.InvokeReque
 	if o.PowerOff != nil {
 		p.say("droplet %d powered off by the fallback (action %d)", spec.DropletID, o.PowerOff.ID)
 	}
+}
+
+// actionParamAttributes are the parameters as action attributes.
+func actionParamAttributes() map[string]schema.Attribute {
+	return paramAttributes(paramSchema[schema.Attribute]{
+		String: func(desc string, required bool) schema.Attribute {
+			return schema.StringAttribute{Optional: !required, Required: required, MarkdownDescription: desc}
+		},
+		Bool: func(desc string) schema.Attribute {
+			return schema.BoolAttribute{Optional: true, MarkdownDescription: desc}
+		},
+		Int64: func(desc string, required bool) schema.Attribute {
+			return schema.Int64Attribute{Optional: !required, Required: required, MarkdownDescription: desc}
+		},
+		Object: func(desc string, attrs map[string]schema.Attribute) schema.Attribute {
+			return schema.SingleNestedAttribute{Optional: true, MarkdownDescription: desc, Attributes: attrs}
+		},
+	})
 }

@@ -118,15 +118,13 @@ func (d *DropletActionDataSource) Read(ctx context.Context, req datasource.ReadR
 		found = a
 	} else {
 		dropletID := cfg.DropletID.ValueInt64()
-		for a, err := range d.client.Actions(ctx, dropletID) {
+		for a, err := range f.in(ctx, d.client, dropletID) {
 			if err != nil {
-				resp.Diagnostics.AddError("Could not list droplet actions", errorDetail(actionRef{DropletID: dropletID}, err))
+				addListError(&resp.Diagnostics, dropletID, err)
 				return
 			}
-			if f.matches(&a) {
-				found = &a
-				break
-			}
+			found = &a
+			break
 		}
 		if found == nil {
 			resp.Diagnostics.AddError("No matching droplet action",
@@ -135,13 +133,12 @@ func (d *DropletActionDataSource) Read(ctx context.Context, req datasource.ReadR
 		}
 	}
 	// The API does not report a snapshot's requested name: the image is matched by time.
-	snap := snapshotOf(ctx, d.client, found, "")
-	snapshotWarning(found, snap, &resp.Diagnostics)
+	snapshotID, _ := snapshotIDFor(ctx, d.client, found, "", true, &resp.Diagnostics)
 	state := dropletActionDataModel{
 		ID:         types.StringValue(strconv.FormatInt(found.ID, 10)),
 		DropletID:  newDropletID(found.ResourceID),
 		Type:       types.StringValue(string(found.Type)),
-		SnapshotID: snapshotIDValue(snap),
+		SnapshotID: snapshotID,
 	}
 	s, diags := actionStateFrom(ctx, found)
 	resp.Diagnostics.Append(diags...)

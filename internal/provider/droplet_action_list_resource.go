@@ -83,15 +83,12 @@ func (r *DropletActionListResource) List(ctx context.Context, req list.ListReque
 	f := actionFilter{Type: cfg.Type.ValueString(), Status: cfg.Status.ValueString()}
 	stream.Results = func(push func(list.ListResult) bool) {
 		var n int64
-		for a, err := range r.client.Actions(ctx, dropletID) {
+		for a, err := range f.in(ctx, r.client, dropletID) {
 			if err != nil {
 				var diags diag.Diagnostics
-				diags.AddError("Could not list droplet actions", errorDetail(actionRef{DropletID: dropletID}, err))
+				addListError(&diags, dropletID, err)
 				push(list.ListResult{Diagnostics: diags})
 				return
-			}
-			if !f.matches(&a) {
-				continue
 			}
 			// Stopping here rather than letting Terraform drop the surplus saves reading
 			// further pages, each a request from the token's rate budget.

@@ -20,7 +20,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
 )
@@ -124,35 +123,23 @@ func (r *DropletActionResource) Schema(ctx context.Context, _ resource.SchemaReq
 	}
 }
 
+// resourceParamAttributes are the parameters as resource attributes; disk defaults to
+// false in the state.
 func resourceParamAttributes() map[string]schema.Attribute {
-	return map[string]schema.Attribute{
-		"image": schema.StringAttribute{Optional: true, MarkdownDescription: paramDescription(client.ParamImage)},
-		"size":  schema.StringAttribute{Optional: true, MarkdownDescription: paramDescription(client.ParamSize)},
-		"disk": schema.BoolAttribute{
-			Optional: true, Computed: true, Default: booldefault.StaticBool(false),
-			MarkdownDescription: paramDescription(client.ParamDisk) + " Defaults to `false`.",
+	return paramAttributes(paramSchema[schema.Attribute]{
+		String: func(desc string, required bool) schema.Attribute {
+			return schema.StringAttribute{Optional: !required, Required: required, MarkdownDescription: desc}
 		},
-		"name":   schema.StringAttribute{Optional: true, MarkdownDescription: paramDescription(client.ParamName)},
-		"kernel": schema.Int64Attribute{Optional: true, MarkdownDescription: paramDescription(client.ParamKernel)},
-		"backup_policy": schema.SingleNestedAttribute{
-			Optional:            true,
-			MarkdownDescription: paramDescription(client.ParamBackupPolicy),
-			Attributes: map[string]schema.Attribute{
-				"plan": schema.StringAttribute{
-					Required:            true,
-					MarkdownDescription: descBackupPlan,
-				},
-				"weekday": schema.StringAttribute{
-					Optional:            true,
-					MarkdownDescription: descBackupWeekday,
-				},
-				"hour": schema.Int64Attribute{
-					Optional:            true,
-					MarkdownDescription: descBackupHour,
-				},
-			},
+		Bool: func(desc string) schema.Attribute {
+			return schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false), MarkdownDescription: desc}
 		},
-	}
+		Int64: func(desc string, required bool) schema.Attribute {
+			return schema.Int64Attribute{Optional: !required, Required: required, MarkdownDescription: desc}
+		},
+		Object: func(desc string, attrs map[string]schema.Attribute) schema.Attribute {
+			return schema.SingleNestedAttribute{Optional: true, MarkdownDescription: desc, Attributes: attrs}
+		},
+	})
 }
 
 func (r *DropletActionResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
@@ -266,14 +253,6 @@ func (r *DropletActionResource) Create(ctx context.Context, req resource.CreateR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := plan.Timeouts.Create(ctx, defaultCreateTimeout)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
 	typ := client.ActionType(plan.Type.ValueString())
 	areq, _, d := plan.request(ctx, typ)
 	resp.Diagnostics.Append(d...)
@@ -286,7 +265,7 @@ func (r *DropletActionResource) Create(ctx context.Context, req resource.CreateR
 	plan.PowerOffActionID = types.StringNull()
 	plan.SnapshotID = types.StringNull()
 	spec := runSpec{DropletID: plan.DropletID.ValueInt64(), Request: areq, NoWait: !plan.Wait.ValueBool(), PowerOffAfter: grace, Entry: entryActionResource}
-	o := run(ctx, r.client, spec, runHooks{
+	runEntry(ctx, r.client, plan.Timeouts.Create, spec, runHooks{
 		// The ID goes into the state before the wait, so that a failed or interrupted
 		// wait leaves a recorded (tainted) action rather than an orphaned one.
 		Initiated: func(acts []client.Action) {
@@ -303,16 +282,17 @@ func (r *DropletActionResource) Create(ctx context.Context, req resource.CreateR
 			plan.PowerOffActionID = types.StringValue(strconv.FormatInt(a.ID, 10))
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		},
-	})
-	if len(o.Actions) > 0 {
+	}, &resp.Diagnostics, func(o *runOutcome) {
+		if len(o.Actions) == 0 {
+			return
+		}
 		resp.Diagnostics.Append(plan.setAction(ctx, &o.Actions[0])...)
 		if len(o.Snapshots) > 0 {
 			plan.SnapshotID = snapshotIDValue(o.Snapshots[0])
-			resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateSnapshotRetry, retryFlag(o.Snapshots[0].LookupFailed))...)
+			keepSnapshotRetry(ctx, resp.Private, o.Snapshots[0].LookupFailed, &resp.Diagnostics)
 		}
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	}
-	resp.Diagnostics.Append(o.diagnostics()...)
+	})
 }
 
 func (r *DropletActionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -359,14 +339,9 @@ func (r *DropletActionResource) Read(ctx context.Context, req resource.ReadReque
 	retry, d := req.Private.GetKey(ctx, privateSnapshotRetry)
 	resp.Diagnostics.Append(d...)
 	if a.Type == client.ActionSnapshot && a.Status == client.StatusCompleted && state.SnapshotID.IsNull() {
-		m := snapshotOf(ctx, r.client, a, state.Name.ValueString())
-		if firstSeenDone || len(retry) > 0 || m.LookupFailed {
-			snapshotWarning(a, m, &resp.Diagnostics)
-		} else if m.ID == "" {
-			tflog.Debug(ctx, "snapshot image still not identified", map[string]any{"action_id": a.ID, "reason": m.Reason})
-		}
-		state.SnapshotID = snapshotIDValue(m)
-		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateSnapshotRetry, retryFlag(m.LookupFailed))...)
+		var m snapshotResult
+		state.SnapshotID, m = snapshotIDFor(ctx, r.client, a, state.Name.ValueString(), firstSeenDone || len(retry) > 0, &resp.Diagnostics)
+		keepSnapshotRetry(ctx, resp.Private, m.LookupFailed, &resp.Diagnostics)
 	}
 	state.DropletID = newDropletID(a.ResourceID)
 	state.Type = types.StringValue(string(a.Type))
@@ -401,10 +376,9 @@ func (r *DropletActionResource) Update(ctx context.Context, req resource.UpdateR
 	if plan.SnapshotID.IsUnknown() {
 		plan.SnapshotID = types.StringNull()
 		if a, ok := plan.completedSnapshot(); ok {
-			m := snapshotOf(ctx, r.client, a, plan.Name.ValueString())
-			snapshotWarning(a, m, &resp.Diagnostics)
-			plan.SnapshotID = snapshotIDValue(m)
-			resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateSnapshotRetry, retryFlag(m.LookupFailed))...)
+			var m snapshotResult
+			plan.SnapshotID, m = snapshotIDFor(ctx, r.client, a, plan.Name.ValueString(), true, &resp.Diagnostics)
+			keepSnapshotRetry(ctx, resp.Private, m.LookupFailed, &resp.Diagnostics)
 		}
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)

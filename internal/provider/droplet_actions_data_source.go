@@ -87,13 +87,10 @@ func (d *DropletActionsDataSource) Read(ctx context.Context, req datasource.Read
 	dropletID := cfg.DropletID.ValueInt64()
 	itemType := types.ObjectType{AttrTypes: listedActionAttrTypes()}
 	items := []attr.Value{}
-	for a, err := range d.client.Actions(ctx, dropletID) {
+	for a, err := range f.in(ctx, d.client, dropletID) {
 		if err != nil {
-			resp.Diagnostics.AddError("Could not list droplet actions", errorDetail(actionRef{DropletID: dropletID}, err))
+			addListError(&resp.Diagnostics, dropletID, err)
 			return
-		}
-		if !f.matches(&a) {
-			continue
 		}
 		obj, diags := listedActionObject(ctx, &a)
 		resp.Diagnostics.Append(diags...)

@@ -71,9 +71,9 @@ var bulkActionEntryAttrTypes = map[string]attr.Type{
 }
 
 // bulkEntryFrom maps an action and, for a snapshot, the image it made.
-func bulkEntryFrom(a *client.Action, snap snapshotResult) bulkActionEntry {
+func bulkEntryFrom(a *client.Action, snapshotID types.String) bulkActionEntry {
 	return bulkActionEntry{
-		SnapshotID:  snapshotIDValue(snap),
+		SnapshotID:  snapshotID,
 		ID:          types.StringValue(strconv.FormatInt(a.ID, 10)),
 		DropletID:   types.Int64Value(a.ResourceID),
 		Status:      types.StringValue(string(a.Status)),
@@ -90,7 +90,7 @@ func (m *dropletBulkActionModel) setActions(ctx context.Context, acts []client.A
 		if i < len(snaps) {
 			snap = snaps[i]
 		}
-		entries[i] = bulkEntryFrom(&acts[i], snap)
+		entries[i] = bulkEntryFrom(&acts[i], snapshotIDValue(snap))
 	}
 	return m.setEntries(ctx, entries)
 }
@@ -203,23 +203,13 @@ func (r *DropletBulkActionResource) ValidateConfig(ctx context.Context, req reso
 	if cfg.Type.IsNull() || cfg.Type.IsUnknown() {
 		return
 	}
-	typ := cfg.Type.ValueString()
-	info, ok := client.LookupActionType(client.ActionType(typ))
-	switch {
-	case !ok:
+	if typ := cfg.Type.ValueString(); !slices.Contains(client.ActionTypeNames(), typ) {
 		resp.Diagnostics.AddAttributeError(path.Root("type"), "Unknown action type",
 			fmt.Sprintf("%q is not a droplet action type. Action types that run by tag: %s.", typ, strings.Join(client.BulkActionTypeNames(), ", ")))
 		return
-	case !info.Bulk:
-		resp.Diagnostics.AddAttributeError(path.Root("type"), "Action type cannot run by tag",
-			fmt.Sprintf("DigitalOcean does not run %q on the droplets of a tag. Action types that run by tag: %s. "+
-				"To run %q on several droplets, use gradient_droplet_action with for_each over their IDs.", typ, strings.Join(client.BulkActionTypeNames(), ", "), typ))
-		return
 	}
-	if !info.TakesByTag(client.ParamName) && !cfg.Name.IsNull() {
-		resp.Diagnostics.AddAttributeError(path.Root("name"), "Argument not taken by this action type",
-			fmt.Sprintf("name is not an argument of type %q: by tag, only snapshot takes a name (for the snapshot images).", typ))
-	}
+	// The bulk resource has no parameter but a snapshot's name.
+	validateByTag(path.Root("type"), cfg.Type, func(p client.Param) bool { return p == client.ParamName && !cfg.Name.IsNull() }, &resp.Diagnostics)
 }
 
 func (r *DropletBulkActionResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
@@ -242,21 +232,13 @@ func (r *DropletBulkActionResource) Create(ctx context.Context, req resource.Cre
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := plan.Timeouts.Create(ctx, defaultCreateTimeout)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-
 	spec := runSpec{
 		Tag:     plan.TagName.ValueString(),
 		Request: client.ActionRequest{Type: client.ActionType(plan.Type.ValueString()), Name: plan.Name.ValueString()},
 		NoWait:  !plan.Wait.ValueBool(),
 		Entry:   entryActionResource,
 	}
-	o := run(ctx, r.client, spec, runHooks{
+	runEntry(ctx, r.client, plan.Timeouts.Create, spec, runHooks{
 		// Every ID goes into the state before the wait, so that a failed or interrupted
 		// wait leaves recorded (tainted) actions rather than orphaned ones.
 		Initiated: func(acts []client.Action) {
@@ -265,14 +247,15 @@ func (r *DropletBulkActionResource) Create(ctx context.Context, req resource.Cre
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		},
 		Read: progressLogger(ctx),
-	})
-	if len(o.Actions) > 0 {
+	}, &resp.Diagnostics, func(o *runOutcome) {
+		if len(o.Actions) == 0 {
+			return
+		}
 		failed := slices.ContainsFunc(o.Snapshots, func(m snapshotResult) bool { return m.LookupFailed })
-		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateSnapshotRetry, retryFlag(failed))...)
+		keepSnapshotRetry(ctx, resp.Private, failed, &resp.Diagnostics)
 		resp.Diagnostics.Append(plan.setActions(ctx, o.Actions, o.Snapshots)...)
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	}
-	resp.Diagnostics.Append(o.diagnostics()...)
+	})
 }
 
 // Read refreshes the actions not yet finished. A completed or errored action never changes
@@ -318,12 +301,11 @@ func (r *DropletBulkActionResource) Read(ctx context.Context, req resource.ReadR
 			return
 		}
 		// A snapshot that completes now, after an apply that did not wait, gets its image.
-		m := snapshotOf(ctx, r.client, a, state.Name.ValueString())
-		snapshotWarning(a, m, &resp.Diagnostics)
+		snapshotID, m := snapshotIDFor(ctx, r.client, a, state.Name.ValueString(), true, &resp.Diagnostics)
 		lookupFailed = lookupFailed || m.LookupFailed
-		entries[i] = bulkEntryFrom(a, m)
+		entries[i] = bulkEntryFrom(a, snapshotID)
 	}
-	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateSnapshotRetry, retryFlag(lookupFailed))...)
+	keepSnapshotRetry(ctx, resp.Private, lookupFailed, &resp.Diagnostics)
 	if len(missing) > 0 {
 		resp.Diagnostics.AddWarning("Droplet action not found",
 			fmt.Sprintf("DigitalOcean no longer reports these %s actions of the tag %q:\n%s\n\nThey stay in the state as last read; destroy the resource to forget them.",
@@ -344,9 +326,8 @@ func (r *DropletBulkActionResource) retrySnapshot(ctx context.Context, state *dr
 	if !ok {
 		return false
 	}
-	m := snapshotOf(ctx, r.client, a, state.Name.ValueString())
-	snapshotWarning(a, m, &resp.Diagnostics)
-	e.SnapshotID = snapshotIDValue(m)
+	var m snapshotResult
+	e.SnapshotID, m = snapshotIDFor(ctx, r.client, a, state.Name.ValueString(), true, &resp.Diagnostics)
 	return m.LookupFailed
 }
 

@@ -186,14 +186,9 @@ func (r *DropletPowerResource) Create(ctx context.Context, req resource.CreateRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := plan.Timeouts.Create(ctx, defaultCreateTimeout)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
 	plan.ID = types.StringValue(strconv.FormatInt(plan.DropletID.ValueInt64(), 10))
 	plan.LastActionID = types.StringNull()
-	if r.apply(ctx, timeout, &plan, nil, &resp.State, &resp.Diagnostics) && resp.Identity != nil {
+	if r.apply(ctx, plan.Timeouts.Create, &plan, nil, &resp.State, &resp.Diagnostics) && resp.Identity != nil {
 		resp.Diagnostics.Append(resp.Identity.Set(ctx, powerIdentityModel{DropletID: types.Int64Value(plan.DropletID.ValueInt64())})...)
 	}
 }
@@ -215,13 +210,8 @@ func (r *DropletPowerResource) Update(ctx context.Context, req resource.UpdateRe
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}
-	timeout, d := plan.Timeouts.Update(ctx, defaultCreateTimeout)
-	resp.Diagnostics.Append(d...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
 	plan.LastActionID = prior.LastActionID
-	r.apply(ctx, timeout, &plan, &prior, &resp.State, &resp.Diagnostics)
+	r.apply(ctx, plan.Timeouts.Update, &plan, &prior, &resp.State, &resp.Diagnostics)
 }
 
 // apply brings the droplet to plan.State through the one path that runs actions, reading
@@ -230,9 +220,7 @@ func (r *DropletPowerResource) Update(ctx context.Context, req resource.UpdateRe
 // fails before any action started, an update keeps it and a create leaves no resource;
 // when it fails after, an update records the prior power state, not the one it did not
 // reach, so the next plan tries again.
-func (r *DropletPowerResource) apply(ctx context.Context, timeout time.Duration, plan, prior *dropletPowerModel, state *tfsdk.State, diags *diag.Diagnostics) bool {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+func (r *DropletPowerResource) apply(ctx context.Context, timeout timeoutOf, plan, prior *dropletPowerModel, state *tfsdk.State, diags *diag.Diagnostics) bool {
 	grace, err := parseShutdownTimeout(plan.ShutdownTimeout)
 	if err != nil {
 		diags.AddAttributeError(path.Root("shutdown_timeout"), "Invalid duration", err.Error())
@@ -248,7 +236,8 @@ func (r *DropletPowerResource) apply(ctx context.Context, timeout time.Duration,
 		spec.Request.Type, spec.PowerOffAfter = client.ActionShutdown, grace
 	}
 
-	o := run(ctx, r.client, spec, runHooks{
+	kept := false
+	runEntry(ctx, r.client, timeout, spec, runHooks{
 		// The ID goes into the state before the wait, so that a failed or interrupted
 		// wait leaves the action on record.
 		Initiated: func(acts []client.Action) {
@@ -258,32 +247,32 @@ func (r *DropletPowerResource) apply(ctx context.Context, timeout time.Duration,
 		PowerOffInitiated: func(a *client.Action) {
 			plan.LastActionID = types.StringValue(strconv.FormatInt(a.ID, 10))
 		},
-	})
-	switch {
-	case o.ok() && len(o.Actions) > 0:
-		// The action completed, so DigitalOcean now reports the status it reaches.
-		plan.Status = types.StringValue(reaches(spec.Request.Type))
-	case len(o.Droplets) > 0:
-		plan.Status = types.StringValue(o.Droplets[0].Status)
-	default:
-		plan.Status = types.StringNull()
-	}
-	diags.Append(o.diagnostics()...)
-	switch {
-	case !diags.HasError():
-		diags.Append(state.Set(ctx, plan)...)
-		return true
-	case len(o.Actions) > 0:
-		if prior != nil {
-			plan.State = prior.State
+	}, diags, func(o *runOutcome) {
+		switch {
+		case o.ok() && len(o.Actions) > 0:
+			// The action completed, so DigitalOcean now reports the status it reaches.
+			plan.Status = types.StringValue(reaches(spec.Request.Type))
+		case len(o.Droplets) > 0:
+			plan.Status = types.StringValue(o.Droplets[0].Status)
+		default:
+			plan.Status = types.StringNull()
 		}
-		diags.Append(state.Set(ctx, plan)...)
-		return true
-	case prior != nil:
-		diags.Append(state.Set(ctx, prior)...)
-		return true
-	}
-	return false
+		switch {
+		case !diags.HasError():
+			diags.Append(state.Set(ctx, plan)...)
+		case len(o.Actions) > 0:
+			if prior != nil {
+				plan.State = prior.State
+			}
+			diags.Append(state.Set(ctx, plan)...)
+		case prior != nil:
+			diags.Append(state.Set(ctx, prior)...)
+		default:
+			return
+		}
+		kept = true
+	})
+	return kept
 }
 
 func (r *DropletPowerResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {

@@ -131,77 +131,59 @@ var errNoActionsStarted = errors.New("DigitalOcean started no action")
 
 // run runs spec through c: it holds the droplets in this provider process (so the action
 // queues behind every other action the process runs on them, and they behind it), sends
-// nothing where nothing is needed (SkipDone), initiates, reports the IDs, waits, and runs
-// the shutdown's power-off fallback.
+// nothing where nothing is needed (SkipDone), initiates, reports the IDs, waits, looks up
+// the images snapshots made, and runs the shutdown's power-off fallback.
 func run(ctx context.Context, c *client.Client, spec runSpec, hooks runHooks) *runOutcome {
-	if spec.Tag != "" {
-		return runTag(ctx, c, spec, hooks)
-	}
-	return runDroplet(ctx, c, spec, hooks)
-}
-
-func runDroplet(ctx context.Context, c *client.Client, spec runSpec, hooks runHooks) *runOutcome {
 	o := &runOutcome{spec: spec}
-	id := spec.DropletID
-	unlock, err := c.LockDroplet(ctx, id)
+	held, unlock, err := o.hold(ctx, c)
 	if err != nil {
 		return o.fail(stageStart, err)
 	}
 	defer unlock()
 
-	if spec.SkipDone {
-		d, err := readSettled(ctx, c, id)
-		if err != nil {
-			return o.fail(stageStart, err)
+	var acts []client.Action
+	stage := stageInitiate
+	if spec.Tag != "" {
+		acts, stage, err = o.startTag(ctx, c, held, hooks)
+	} else {
+		acts, stage, err = o.startDroplet(ctx, c, hooks)
+	}
+	slices.SortFunc(acts, func(a, b client.Action) int {
+		return cmp.Or(cmp.Compare(a.ResourceID, b.ResourceID), cmp.Compare(a.ID, b.ID))
+	})
+	o.Actions = acts
+	if len(acts) > 0 {
+		tflog.Info(ctx, "droplet action initiated", map[string]any{"type": spec.Request.Type, "actions": bulkActionID(acts), "droplet_id": spec.DropletID, "tag": spec.Tag})
+		if hooks.Initiated != nil {
+			hooks.Initiated(slices.Clone(acts))
 		}
-		o.Droplets = []client.Droplet{*d}
-		if alreadyDone(spec.Request.Type, d.Status) {
-			o.skip(*d, hooks)
-			return o
-		}
 	}
-
-	act, err := o.initiateAfresh(ctx, c, id, hooks)
-	if err != nil {
-		return o.fail(stageInitiate, err)
-	}
-	if act == nil {
-		return o // read again after another action ended: it needs nothing now
-	}
-	tflog.Info(ctx, "droplet action initiated", map[string]any{"action_id": act.ID, "type": act.Type, "droplet_id": id})
-	o.Actions = []client.Action{*act}
-	if hooks.Initiated != nil {
-		hooks.Initiated(slices.Clone(o.Actions))
-	}
-	if spec.NoWait {
+	switch {
+	case err != nil:
+		return o.fail(stage, err)
+	case len(acts) == 0 || spec.NoWait:
 		return o
 	}
 
-	final, err := c.WaitForDropletAction(ctx, id, act.ID, hooks.Read)
-	if final != nil {
-		o.Actions[0] = *final
-	}
-	o.WaitErrs = []error{err}
+	o.WaitErrs = c.WaitForActions(ctx, o.Actions, maxConcurrentBulkWaits, hooks.Read)
 	grace := spec.PowerOffAfter
-	switch {
-	case err == nil:
-	case spec.ForceOff && spec.Request.Type == client.ActionShutdown && errors.As(err, new(*client.ActionFailedError)):
+	if spec.Tag == "" && spec.ForceOff && spec.Request.Type == client.ActionShutdown && errors.As(o.WaitErrs[0], new(*client.ActionFailedError)) {
 		// The shutdown failed, so the droplet is still on: power it off now.
-		o.ShutdownErr, o.WaitErrs[0], grace = err, nil, 0
-		tflog.Info(ctx, "shutdown errored; powering off", map[string]any{"droplet_id": id, "action_id": act.ID})
-	default:
+		o.ShutdownErr, o.WaitErrs[0], grace = o.WaitErrs[0], nil, 0
+		tflog.Info(ctx, "shutdown errored; powering off", map[string]any{"droplet_id": spec.DropletID, "action_id": o.Actions[0].ID})
+	}
+	o.findSnapshots(ctx, c)
+	if slices.ContainsFunc(o.WaitErrs, func(err error) bool { return err != nil }) {
 		o.Failed = stageWait
 		return o
 	}
-	o.findSnapshots(ctx, c)
-
-	if spec.Request.Type != client.ActionShutdown || spec.PowerOffAfter <= 0 {
+	if spec.Tag != "" || spec.Request.Type != client.ActionShutdown || spec.PowerOffAfter <= 0 {
 		return o
 	}
-	pa, err := c.EnsureOff(ctx, id, grace, hooks.PowerOffInitiated)
+	pa, err := c.EnsureOff(ctx, spec.DropletID, grace, hooks.PowerOffInitiated)
 	o.PowerOff = pa
 	if pa != nil {
-		tflog.Info(ctx, "shutdown left the droplet on; powered it off", map[string]any{"droplet_id": id, "power_off_action_id": pa.ID})
+		tflog.Info(ctx, "shutdown left the droplet on; powered it off", map[string]any{"droplet_id": spec.DropletID, "power_off_action_id": pa.ID})
 	}
 	if err != nil {
 		return o.fail(stageFallback, err)
@@ -209,79 +191,74 @@ func runDroplet(ctx context.Context, c *client.Client, spec runSpec, hooks runHo
 	return o
 }
 
-func runTag(ctx context.Context, c *client.Client, spec runSpec, hooks runHooks) *runOutcome {
-	o := &runOutcome{spec: spec}
-	tag := spec.Tag
-	ids, err := c.DropletIDsByTag(ctx, tag)
+// hold locks the droplet, or the droplets the tag holds now, and returns their IDs: a
+// droplet tagged after this list is not held.
+func (o *runOutcome) hold(ctx context.Context, c *client.Client) ([]int64, func(), error) {
+	if o.spec.Tag == "" {
+		unlock, err := c.LockDroplet(ctx, o.spec.DropletID)
+		return []int64{o.spec.DropletID}, unlock, err
+	}
+	ids, err := c.DropletIDsByTag(ctx, o.spec.Tag)
 	if err != nil {
-		return o.fail(stageStart, fmt.Errorf("listing the droplets tagged %q to queue behind their running actions: %w", tag, err))
+		return nil, nil, fmt.Errorf("listing the droplets tagged %q to queue behind their running actions: %w", o.spec.Tag, err)
 	}
 	if len(ids) == 0 {
-		return o.fail(stageStart, errNoTaggedDroplets)
+		return nil, nil, errNoTaggedDroplets
 	}
-	// A droplet tagged after this list is not held.
 	unlock, err := c.LockDroplets(ctx, ids)
-	if err != nil {
-		return o.fail(stageStart, err)
-	}
-	defer unlock()
+	return ids, unlock, err
+}
 
-	var acts []client.Action
+// startDroplet decides (SkipDone) and initiates the action on one droplet.
+func (o *runOutcome) startDroplet(ctx context.Context, c *client.Client, hooks runHooks) ([]client.Action, runStage, error) {
+	if o.spec.SkipDone {
+		d, err := readSettled(ctx, c, o.spec.DropletID)
+		if err != nil {
+			return nil, stageStart, err
+		}
+		if !o.needs(*d, hooks) {
+			return nil, stageDone, nil
+		}
+	}
+	act, err := o.initiateAfresh(ctx, c, o.spec.DropletID, hooks)
+	if act == nil {
+		return nil, stageInitiate, err // or read again after another action ended: it needs nothing now
+	}
+	return []client.Action{*act}, stageInitiate, err
+}
+
+// startTag decides (SkipDone) and initiates the action on the held droplets of the tag:
+// with one by-tag call when every one of them needs it, else one by one.
+func (o *runOutcome) startTag(ctx context.Context, c *client.Client, held []int64, hooks runHooks) ([]client.Action, runStage, error) {
 	for busy := 0; ; busy++ {
 		var todo []int64
-		if spec.SkipDone {
+		if o.spec.SkipDone {
 			o.Droplets = nil
 			var err error
-			if todo, err = o.tagTodo(ctx, c, ids, hooks); err != nil {
-				return o.fail(stageStart, err)
-			}
-			if len(todo) == 0 {
-				return o
+			if todo, err = o.tagTodo(ctx, c, held, hooks); err != nil || len(todo) == 0 {
+				return nil, stageStart, err
 			}
 		}
 		if len(o.Skipped) > 0 {
 			// The by-tag call acts on every droplet of the tag: start the rest one by one.
-			acts, err = o.initiateEach(ctx, c, todo, hooks)
-			break
+			acts, err := o.initiateEach(ctx, c, todo, hooks)
+			return acts, stageInitiate, err
 		}
-		acts, _, err = c.InitiateByTag(ctx, tag, spec.Request)
+		acts, _, err := c.InitiateByTag(ctx, o.spec.Tag, o.spec.Request)
 		if err == nil && len(acts) == 0 {
 			err = errNoActionsStarted
 		}
-		if !spec.SkipDone || !client.IsPendingEvent(err) || busy >= c.MaxPendingWaits() {
-			break
+		if !o.spec.SkipDone || !client.IsPendingEvent(err) || busy >= c.MaxPendingWaits() {
+			return acts, stageInitiate, err
 		}
 		// A droplet of the tag was running another action, which may have brought it where
 		// this one would: wait for what runs on them, then read the tag and decide afresh.
-		ran, werr := c.AwaitIdle(ctx, ids)
+		ran, werr := c.AwaitIdle(ctx, held)
 		if werr != nil {
-			return o.fail(stageInitiate, fmt.Errorf("%w (while waiting for the droplets' running actions: %w)", err, werr))
+			return nil, stageInitiate, fmt.Errorf("%w (while waiting for the droplets' running actions: %w)", err, werr)
 		}
-		tflog.Info(ctx, "droplets of the tag were running other actions; waited for them", map[string]any{"tag": tag, "type": spec.Request.Type, "waited_for": bulkActionID(ran)})
+		tflog.Info(ctx, "droplets of the tag were running other actions; waited for them", map[string]any{"tag": o.spec.Tag, "type": o.spec.Request.Type, "waited_for": bulkActionID(ran)})
 	}
-	slices.SortFunc(acts, func(a, b client.Action) int {
-		return cmp.Or(cmp.Compare(a.ResourceID, b.ResourceID), cmp.Compare(a.ID, b.ID))
-	})
-	o.Actions = acts
-	if len(acts) > 0 {
-		tflog.Info(ctx, "droplet bulk action initiated", map[string]any{"tag": tag, "type": spec.Request.Type, "actions": bulkActionID(acts)})
-		if hooks.Initiated != nil {
-			hooks.Initiated(slices.Clone(acts))
-		}
-	}
-	if err != nil {
-		return o.fail(stageInitiate, err)
-	}
-	if spec.NoWait {
-		return o
-	}
-
-	o.WaitErrs = c.WaitForActions(ctx, o.Actions, maxConcurrentBulkWaits, hooks.Read)
-	if slices.ContainsFunc(o.WaitErrs, func(err error) bool { return err != nil }) {
-		o.Failed = stageWait
-	}
-	o.findSnapshots(ctx, c)
-	return o
 }
 
 // findSnapshots looks up the image each completed snapshot action made, one droplet's
@@ -311,20 +288,11 @@ func (o *runOutcome) tagTodo(ctx context.Context, c *client.Client, held []int64
 		if !slices.Contains(held, d.ID) {
 			continue
 		}
-		if d.Status == client.DropletNew {
-			settled, err := readSettled(ctx, c, d.ID)
-			if err != nil {
-				return nil, err
-			}
-			d = *settled
+		s, err := settled(ctx, c, &d)
+		if err != nil {
+			return nil, err
 		}
-		if d.Status == client.DropletArchive {
-			return nil, &errArchived{DropletID: d.ID}
-		}
-		o.Droplets = append(o.Droplets, d)
-		if alreadyDone(t, d.Status) {
-			o.skip(d, hooks)
-		} else {
+		if o.needs(*s, hooks) {
 			todo = append(todo, d.ID)
 		}
 	}
@@ -375,12 +343,21 @@ func (o *runOutcome) initiateAfresh(ctx context.Context, c *client.Client, id in
 		if err != nil {
 			return nil, err
 		}
-		o.setDroplet(*d)
-		if alreadyDone(o.spec.Request.Type, d.Status) {
-			o.skip(*d, hooks)
+		if !o.needs(*d, hooks) {
 			return nil, nil
 		}
 	}
+}
+
+// needs records d as the latest read of its droplet and reports whether the action must
+// still be sent to it: one already where the action leads is skipped.
+func (o *runOutcome) needs(d client.Droplet, hooks runHooks) bool {
+	o.setDroplet(d)
+	if alreadyDone(o.spec.Request.Type, d.Status) {
+		o.skip(d, hooks)
+		return false
+	}
+	return true
 }
 
 // setDroplet records d as the latest read of its droplet.
@@ -418,8 +395,20 @@ func readSettled(ctx context.Context, c *client.Client, id int64) (*client.Dropl
 	if err != nil {
 		return nil, err
 	}
+	return settled(ctx, c, d)
+}
+
+// settled is a droplet as read, once DigitalOcean has finished creating it (it is waited
+// for while "new"); an archived droplet is an error. It is the one place that says so.
+func settled(ctx context.Context, c *client.Client, d *client.Droplet) (*client.Droplet, error) {
+	if d.Status == client.DropletNew {
+		var err error
+		if d, err = c.WaitWhileNew(ctx, d.ID); err != nil {
+			return nil, err
+		}
+	}
 	if d.Status == client.DropletArchive {
-		return nil, &errArchived{DropletID: id}
+		return nil, &errArchived{DropletID: d.ID}
 	}
 	return d, nil
 }

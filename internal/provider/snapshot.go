@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/gradient-tf/terraform-provider-gradient/internal/client"
 )
@@ -52,6 +53,33 @@ func snapshotIDValue(m snapshotResult) types.String {
 		return types.StringNull()
 	}
 	return types.StringValue(m.ID)
+}
+
+// snapshotIDFor is every read's lookup of the image a completed snapshot action made, by
+// the name it was given (empty: any): the value for snapshot_id, null when it cannot be
+// told apart, and the lookup's result. It warns when the image is not found if warn is set
+// or the lookup failed, and otherwise only logs, so that a read repeated at every plan
+// does not repeat its warning. Any other action gives null without a request.
+func snapshotIDFor(ctx context.Context, c *client.Client, a *client.Action, name string, warn bool, diags *diag.Diagnostics) (types.String, snapshotResult) {
+	m := snapshotOf(ctx, c, a, name)
+	switch {
+	case warn || m.LookupFailed:
+		snapshotWarning(a, m, diags)
+	case m.ID == "" && a.Type == client.ActionSnapshot && a.Status == client.StatusCompleted:
+		tflog.Debug(ctx, "snapshot image still not identified", map[string]any{"action_id": a.ID, "reason": m.Reason})
+	}
+	return snapshotIDValue(m), m
+}
+
+// privateState is a resource response's private state.
+type privateState interface {
+	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
+}
+
+// keepSnapshotRetry records whether a lookup failed, so that a later one that fails too
+// warns again.
+func keepSnapshotRetry(ctx context.Context, p privateState, failed bool, diags *diag.Diagnostics) {
+	diags.Append(p.SetKey(ctx, privateSnapshotRetry, retryFlag(failed))...)
 }
 
 // privateSnapshotRetry marks a snapshot whose image could not be looked up (the list

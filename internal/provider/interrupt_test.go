@@ -5,6 +5,7 @@ package provider
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,7 +33,11 @@ func TestAccInterruptDuringWait(t *testing.T) {
 	for range 3 {
 		droplets = append(droplets, api.AddDroplet(fakeapi.Droplet{}).ID)
 	}
-	cli := newTFCLI(t, map[string]string{"DIGITALOCEAN_ACCESS_TOKEN": testToken})
+	// The provider's log says when it has each initiate's answer: until then an interrupt
+	// could cut a POST the fake accepted before its answer arrived, and that action would
+	// rightly be reported as maybe not started.
+	logPath := filepath.Join(t.TempDir(), "terraform.log")
+	cli := newTFCLI(t, map[string]string{"DIGITALOCEAN_ACCESS_TOKEN": testToken, "TF_LOG_PROVIDER": "INFO", "TF_LOG_PATH": logPath})
 	cfg := gradientTerraformBlock + fmt.Sprintf(`
 provider "gradient" {
   api_endpoint        = %q
@@ -50,12 +55,13 @@ provider "gradient" {
 	cli.writeConfig(cfg)
 
 	apply := cli.start("apply", "-auto-approve", "-input=false", "-no-color")
-	pollUntil(t, 60*time.Second, "the fake accepting all three initiates", func() bool {
+	pollUntil(t, 60*time.Second, "the provider holding the answers to all three initiates", func() bool {
 		if apply.exited() {
 			t.Fatalf("terraform apply ended before the interrupt:\n%s", apply.out.String())
 		}
+		log, _ := os.ReadFile(logPath)
 		accepted, _ := initiates(api)
-		return accepted == len(droplets)
+		return accepted == len(droplets) && strings.Count(string(log), "droplet action initiated") == len(droplets)
 	})
 	for _, id := range droplets {
 		for _, a := range api.Actions(id) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -119,9 +120,13 @@ resource "gradient_droplet_bulk_action" "cycle" {
 // path, and no request is refused.
 func TestAccPendingEventWaitWithDropletScopesOnly(t *testing.T) {
 	t.Parallel()
+	// The other tool's action lasts ten minutes on a clock moved by hand once Terraform has
+	// met it, so the apply certainly meets it however slow the machine is.
+	var skew atomic.Int64
 	api := newTestAPI(t, func(o *fakeapi.Options) {
 		o.Scopes = []string{"droplet:read", "droplet:update"}
 		o.DefaultDuration = 300 * time.Millisecond
+		o.Now = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
 	})
 	d := api.AddDroplet(fakeapi.Droplet{})
 	cfg := providerConfig(api) + faultRebootConfig(d.ID, "")
@@ -130,7 +135,14 @@ func TestAccPendingEventWaitWithDropletScopesOnly(t *testing.T) {
 		Steps: []resource.TestStep{{
 			PreConfig: func() {
 				// Another tool's action, still running when Terraform initiates.
-				api.SetDuration(client.ActionPowerCycle, 2*time.Second)
+				api.SetDuration(client.ActionPowerCycle, 10*time.Minute)
+				go func() {
+					deadline := time.Now().Add(2 * time.Minute)
+					for api.Stats().Pending422 == 0 && time.Now().Before(deadline) && t.Context().Err() == nil {
+						time.Sleep(20 * time.Millisecond) // polling the fake for a condition, bounded
+					}
+					skew.Add(int64(11 * time.Minute))
+				}()
 				c, err := client.New(client.Config{Token: testToken, Endpoint: api.URL()})
 				if err != nil {
 					t.Fatal(err)

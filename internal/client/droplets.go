@@ -173,20 +173,38 @@ func (c *Client) DropletIDsByTag(ctx context.Context, tag string) ([]int64, erro
 }
 
 // DropletsByTag lists the droplets carrying tag, GPU droplets included, in ascending order
-// of ID and each once, over all pages (GET /v2/droplets, which needs droplet:read).
-//
-// It makes two listings. DigitalOcean lists only non-GPU droplets unless type=gpus is
-// given, and type cannot be combined with tag_name; whether a tag_name listing includes the
-// tag's GPU droplets is not documented, and the fake takes it that it does not. So besides
-// every page of ?tag_name=tag, DropletsByTag reads every page of ?type=gpus, the account's
-// GPU droplets whatever their tags, and keeps those carrying tag. That costs one request
-// more for an account of at most 200 GPU droplets, and one more per further 200, whether
-// or not any of them carries the tag.
+// of ID and each once, over all pages (GET /v2/droplets, which needs droplet:read). It is
+// ListDroplets with a tag, which must be one (ValidTagName), and costs what it does: a
+// request per page of the tag's droplets, and one more per page of 200 of the account's
+// GPU droplets, tagged or not.
 func (c *Client) DropletsByTag(ctx context.Context, tag string) ([]Droplet, error) {
 	if err := ValidTagName(tag); err != nil {
 		return nil, err
 	}
-	ds, err := c.listDropletPages(ctx, url.Values{"tag_name": {tag}}, fmt.Sprintf("the droplets tagged %q", tag))
+	return c.ListDroplets(ctx, tag)
+}
+
+// ListDroplets lists every droplet of the account, or with a non-empty tag the droplets
+// carrying it, GPU droplets included, in ascending order of ID and each once, over all
+// pages of 200 (GET /v2/droplets, which needs droplet:read).
+//
+// It makes two listings. DigitalOcean lists only non-GPU droplets unless type=gpus is
+// given, and type cannot be combined with tag_name; whether a tag_name listing includes the
+// tag's GPU droplets is not documented, and the fake takes it that it does not. So besides
+// every page of the plain listing (?tag_name=tag with a tag), ListDroplets reads every page
+// of ?type=gpus, the account's GPU droplets whatever their tags, and keeps those carrying
+// tag. That costs one request more for an account of at most 200 GPU droplets, and one
+// more per further 200, whether or not any of them carries the tag.
+func (c *Client) ListDroplets(ctx context.Context, tag string) ([]Droplet, error) {
+	filters, what := url.Values{}, "the account's droplets"
+	if tag != "" {
+		if err := ValidTagName(tag); err != nil {
+			return nil, err
+		}
+		filters.Set("tag_name", tag)
+		what = fmt.Sprintf("the droplets tagged %q", tag)
+	}
+	ds, err := c.listDropletPages(ctx, filters, what)
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +213,7 @@ func (c *Client) DropletsByTag(ctx context.Context, tag string) ([]Droplet, erro
 		return nil, err
 	}
 	for _, d := range gpus {
-		if slices.Contains(d.Tags, tag) {
+		if tag == "" || slices.Contains(d.Tags, tag) {
 			ds = append(ds, d)
 		}
 	}

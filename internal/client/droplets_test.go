@@ -281,3 +281,67 @@ func TestDropletsByTagFindsGPUDroplets(t *testing.T) {
 		}
 	}
 }
+
+// TestListDroplets: every droplet of the account, or of a tag, over all pages of both
+// listings (the plain one and type=gpus), by ID, one request per page.
+func TestListDroplets(t *testing.T) {
+	t.Parallel()
+	s := newFake(t, fakeapi.Options{})
+	c := newClient(t, s.URL())
+	if ds, err := c.ListDroplets(t.Context(), ""); err != nil || len(ds) != 0 {
+		t.Fatalf("an empty account: %v, %v", ds, err)
+	}
+	if n := s.Stats().ByMethod["GET"]; n != 2 {
+		t.Errorf("%d requests for an empty account, want one per listing", n)
+	}
+
+	var all, web []int64
+	for i := range 408 {
+		d := fakeapi.Droplet{}
+		if i%2 == 1 { // 204 GPU droplets, 204 others, added in turn
+			d.SizeSlug, d.Region = "gpu-h100x1-80gb", "nyc2"
+		}
+		if i%3 == 0 {
+			d.Tags = []string{"web"}
+		}
+		id := s.AddDroplet(d).ID
+		all = append(all, id)
+		if i%3 == 0 {
+			web = append(web, id)
+		}
+	}
+	ids := func(ds []client.Droplet) []int64 {
+		out := make([]int64, len(ds))
+		for i, d := range ds {
+			out[i] = d.ID
+		}
+		return out
+	}
+
+	s.ResetLog()
+	ds, err := c.ListDroplets(t.Context(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(ds); !slices.Equal(got, all) {
+		t.Errorf("ListDroplets(\"\") = %d droplets, want all %d by ID", len(got), len(all))
+	}
+	if n := s.Stats().ByMethod["GET"]; n != 4 {
+		t.Errorf("%d requests, want 4: two pages of each listing", n)
+	}
+
+	s.ResetLog()
+	ds, err = c.ListDroplets(t.Context(), "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(ds); !slices.Equal(got, web) {
+		t.Errorf("ListDroplets(web) = %v, want %v", got, web)
+	}
+	if n := s.Stats().ByMethod["GET"]; n != 3 {
+		t.Errorf("%d requests, want 3: one page of the tag's 68 non-GPU droplets, two of the 204 GPU ones", n)
+	}
+	if byTag, err := c.DropletsByTag(t.Context(), "web"); err != nil || !slices.Equal(ids(byTag), web) {
+		t.Errorf("DropletsByTag(web) = %v, %v; want what ListDroplets(web) lists", ids(byTag), err)
+	}
+}

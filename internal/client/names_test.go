@@ -71,5 +71,7 @@ func TestTagCallsRefuseAnInvalidTagBeforeAnyRequest(t *testing.T) {
 		wantValidationError(t, err, "tag_name")
 		_, err = c.DropletIDsByTag(t.Context(), tag)
 		wantValidationError(t, err, "tag_name")
+		_, err = c.ListDroplets(t.Context(), tag)
+		wantValidationError(t, err, "tag_name")
 	}
 }

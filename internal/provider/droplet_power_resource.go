@@ -33,14 +33,6 @@ var (
 	_ resource.ResourceWithIdentity       = (*DropletPowerResource)(nil)
 )
 
-// Power states, as the resource's state attribute spells them.
-const (
-	powerOn  = "on"
-	powerOff = "off"
-)
-
-const defaultShutdownTimeout = "2m"
-
 // NewDropletPowerResource returns the gradient_droplet_power resource.
 func NewDropletPowerResource() resource.Resource { return &DropletPowerResource{} }
 
@@ -48,20 +40,6 @@ func NewDropletPowerResource() resource.Resource { return &DropletPowerResource{
 // same power actions the action resources run, through the same path.
 type DropletPowerResource struct {
 	client *client.Client
-}
-
-type dropletPowerModel struct {
-	ID              types.String   `tfsdk:"id"`
-	DropletID       dropletIDValue `tfsdk:"droplet_id"`
-	State           types.String   `tfsdk:"state"`
-	ShutdownTimeout types.String   `tfsdk:"shutdown_timeout"`
-	Status          types.String   `tfsdk:"status"`
-	LastActionID    types.String   `tfsdk:"last_action_id"`
-	Timeouts        timeouts.Value `tfsdk:"timeouts"`
-}
-
-type powerIdentityModel struct {
-	DropletID types.Int64 `tfsdk:"droplet_id"`
 }
 
 func (r *DropletPowerResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -296,12 +274,9 @@ func (r *DropletPowerResource) Read(ctx context.Context, req resource.ReadReques
 		resp.Diagnostics.AddError("Could not read droplet", errorDetail(actionRef{DropletID: id}, err))
 		return
 	}
-	switch d.Status {
-	case client.DropletActive:
-		state.State = types.StringValue(powerOn)
-	case client.DropletOff:
-		state.State = types.StringValue(powerOff)
-	case client.DropletArchive:
+	if s, ok := powerStateOf(d.Status); ok {
+		state.State = types.StringValue(s)
+	} else if d.Status == client.DropletArchive {
 		resp.Diagnostics.AddAttributeError(path.Root("droplet_id"), "Droplet is archived", (&errArchived{DropletID: id}).Error()+
 			". Its power state cannot be kept: remove the resource from the configuration, or `terraform state rm` it.")
 		return

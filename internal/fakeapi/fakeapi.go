@@ -238,7 +238,9 @@ func Listen(opts Options, addr string) (*Server, error) {
 		return nil, err
 	}
 	s.healthURL = "http://" + hl.Addr().String()
-	s.healthPort = hl.Addr().(*net.TCPAddr).Port
+	if addr, ok := hl.Addr().(*net.TCPAddr); ok {
+		s.healthPort = addr.Port
+	}
 	s.httpSrv = &http.Server{Handler: s.handler, ErrorLog: errLog, ReadHeaderTimeout: 10 * time.Second}
 	s.healthSrv = &http.Server{Handler: s.healthHandler, ErrorLog: errLog, ReadHeaderTimeout: 10 * time.Second}
 	go s.httpSrv.Serve(ln)   //nolint:errcheck // Serve always returns ErrServerClosed after Close.

@@ -38,7 +38,7 @@ func Load(dir string) (*Graph, error) {
 	}
 	p := pkgs[0]
 	if len(p.Errors) > 0 {
-		return nil, fmt.Errorf("%s: %v", dir, p.Errors[0])
+		return nil, fmt.Errorf("%s: %w", dir, p.Errors[0])
 	}
 	return build(p), nil
 }

@@ -203,7 +203,7 @@ func newTFCLI(t *testing.T, env map[string]string) *tfCLI {
 // writeConfig replaces the working directory's main.tf.
 func (c *tfCLI) writeConfig(cfg string) {
 	c.t.Helper()
-	if err := os.WriteFile(filepath.Join(c.dir, "main.tf"), []byte(cfg), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(c.dir, "main.tf"), []byte(cfg), 0o600); err != nil { //nolint:gosec // the test's own temporary directory
 		c.t.Fatal(err)
 	}
 }

@@ -267,7 +267,7 @@ func (p *GradientProvider) Actions(context.Context) []func() action.Action {
 }
 
 func (p *GradientProvider) ListResources(context.Context) []func() list.ListResource {
-	return []func() list.ListResource{NewDropletActionListResource}
+	return []func() list.ListResource{NewDropletActionListResource, NewDropletPowerListResource}
 }
 
 func firstNonEmpty(vs ...string) string {

@@ -129,21 +129,71 @@ const maxListedIDs = 5
 // between a's started_at truncated to the second and its completed_at rounded up to the
 // second, each widened by snapshotSlack; when name is not empty, only those of that
 // name. Exactly one candidate is the match. None or several give no ID, never a guess,
-// and a Reason saying which. It lists every page of the droplet's snapshots (droplet:read).
+// and a Reason saying which. It lists every page of the droplet's snapshots (droplet:read);
+// to match many actions of one droplet against one listing, use NewSnapshotMatcher.
 //
 // An action that is not a completed snapshot action is an error, as is a failure to
 // list the snapshots.
 func (c *Client) FindSnapshot(ctx context.Context, a Action, name string) (SnapshotMatch, error) {
+	if err := checkSnapshotAction(a); err != nil {
+		return SnapshotMatch{}, err
+	}
+	m, err := c.NewSnapshotMatcher(ctx, a.ResourceID)
+	if err != nil {
+		return SnapshotMatch{}, fmt.Errorf("finding the snapshot that action %d made: %w", a.ID, err)
+	}
+	return m.Match(a, name)
+}
+
+// SnapshotMatcher matches snapshot actions of one droplet against one listing of its
+// snapshots, by FindSnapshot's rules: however many actions it is asked about, the
+// droplet's snapshots are listed once.
+type SnapshotMatcher struct {
+	dropletID int64
+	snaps     []DropletSnapshot
+}
+
+// NewSnapshotMatcher lists the droplet's snapshots (every page, droplet:read) for Match.
+// A snapshot taken after this listing is not seen by the matcher.
+func (c *Client) NewSnapshotMatcher(ctx context.Context, dropletID int64) (*SnapshotMatcher, error) {
+	snaps, err := c.ListDropletSnapshots(ctx, dropletID)
+	if err != nil {
+		return nil, err
+	}
+	return &SnapshotMatcher{dropletID: dropletID, snaps: snaps}, nil
+}
+
+// Match finds the snapshot that the completed snapshot action a made, as FindSnapshot
+// does, among the snapshots listed when m was made; it sends no request. An action that
+// is not a completed snapshot action of m's droplet is an error.
+func (m *SnapshotMatcher) Match(a Action, name string) (SnapshotMatch, error) {
+	if err := checkSnapshotAction(a); err != nil {
+		return SnapshotMatch{}, err
+	}
+	if a.ResourceID != m.dropletID {
+		return SnapshotMatch{}, fmt.Errorf("snapshot action %d ran on droplet %d, not on droplet %d whose snapshots were listed", a.ID, a.ResourceID, m.dropletID)
+	}
+	return matchSnapshot(a, name, m.snaps), nil
+}
+
+// checkSnapshotAction refuses an action that cannot have made a snapshot to find.
+func checkSnapshotAction(a Action) error {
 	switch {
 	case a.Type != ActionSnapshot:
-		return SnapshotMatch{}, fmt.Errorf("action %d is a %s action, not a snapshot: it made no snapshot to find", a.ID, a.Type)
+		return fmt.Errorf("action %d is a %s action, not a snapshot: it made no snapshot to find", a.ID, a.Type)
 	case a.Status != StatusCompleted:
-		return SnapshotMatch{}, fmt.Errorf("snapshot action %d is %s, not completed: only a completed snapshot action has made its snapshot", a.ID, a.Status)
+		return fmt.Errorf("snapshot action %d is %s, not completed: only a completed snapshot action has made its snapshot", a.ID, a.Status)
 	case a.StartedAt == nil || a.CompletedAt == nil:
-		return SnapshotMatch{}, fmt.Errorf("snapshot action %d has no started_at or completed_at, so its snapshot cannot be placed in time", a.ID)
+		return fmt.Errorf("snapshot action %d has no started_at or completed_at, so its snapshot cannot be placed in time", a.ID)
 	case a.ResourceID <= 0:
-		return SnapshotMatch{}, &ValidationError{Param: "resource_id", Message: fmt.Sprintf("snapshot action %d names no droplet", a.ID)}
+		return &ValidationError{Param: "resource_id", Message: fmt.Sprintf("snapshot action %d names no droplet", a.ID)}
 	}
+	return nil
+}
+
+// matchSnapshot is FindSnapshot's rule, applied to snaps, the droplet's snapshots; a has
+// passed checkSnapshotAction.
+func matchSnapshot(a Action, name string, snaps []DropletSnapshot) SnapshotMatch {
 	from := a.StartedAt.UTC().Truncate(time.Second).Add(-snapshotSlack)
 	to := a.CompletedAt.UTC()
 	if t := to.Truncate(time.Second); t.Before(to) {
@@ -151,10 +201,6 @@ func (c *Client) FindSnapshot(ctx context.Context, a Action, name string) (Snaps
 	}
 	to = to.Add(snapshotSlack)
 
-	snaps, err := c.ListDropletSnapshots(ctx, a.ResourceID)
-	if err != nil {
-		return SnapshotMatch{}, fmt.Errorf("finding the snapshot that action %d made: %w", a.ID, err)
-	}
 	var inWindow, candidates []DropletSnapshot
 	for _, s := range snaps {
 		if s.CreatedAt.Before(from) || s.CreatedAt.After(to) {
@@ -174,18 +220,18 @@ func (c *Client) FindSnapshot(ctx context.Context, a Action, name string) (Snaps
 	switch {
 	case len(candidates) == 1:
 		id := candidates[0].ID
-		return SnapshotMatch{ID: id, Reason: fmt.Sprintf("snapshot %s is the only snapshot of %s created %s", id, what, when)}, nil
+		return SnapshotMatch{ID: id, Reason: fmt.Sprintf("snapshot %s is the only snapshot of %s created %s", id, what, when)}
 	case len(candidates) > 1:
 		return SnapshotMatch{Reason: fmt.Sprintf("%d snapshots of %s were created %s (%s), so which one it made cannot be told",
-			len(candidates), what, when, listIDs(candidates))}, nil
+			len(candidates), what, when, listIDs(candidates))}
 	case len(inWindow) == 1:
 		return SnapshotMatch{Reason: fmt.Sprintf("no snapshot of %s was created %s, though one with another name (%s) was",
-			what, when, listIDs(inWindow))}, nil
+			what, when, listIDs(inWindow))}
 	case len(inWindow) > 1:
 		return SnapshotMatch{Reason: fmt.Sprintf("no snapshot of %s was created %s, though %d with other names (%s) were",
-			what, when, len(inWindow), listIDs(inWindow))}, nil
+			what, when, len(inWindow), listIDs(inWindow))}
 	default:
-		return SnapshotMatch{Reason: fmt.Sprintf("no snapshot of %s was created %s (the droplet has %d in all)", what, when, len(snaps))}, nil
+		return SnapshotMatch{Reason: fmt.Sprintf("no snapshot of %s was created %s (the droplet has %d in all)", what, when, len(snaps))}
 	}
 }
 

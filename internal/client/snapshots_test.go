@@ -382,3 +382,117 @@ func TestFindSnapshotListFailure(t *testing.T) {
 		t.Fatalf("FindSnapshot = %+v, %v; want the 403", m, err)
 	}
 }
+
+// TestSnapshotMatcherOneListing: a matcher lists the droplet's snapshots once, and then
+// matches each of several snapshot actions as FindSnapshot does, with no further request:
+// actions a minute apart find their own snapshot, two in the same second find none, and a
+// snapshot taken after the listing is not seen.
+func TestSnapshotMatcherOneListing(t *testing.T) {
+	t.Parallel()
+	s, clock, id, c := snapshotFake(t)
+	s.AddSnapshot(id, "", clock.Now().Add(-time.Hour))
+	var acts []client.Action
+	var own []string
+	for range 3 {
+		advance(t, clock, time.Minute)
+		acts = append(acts, snapshotAction(t, c, clock, id, ""))
+		own = append(own, newestSnapshot(t, s, id))
+	}
+	// Two in the same second (10:04:04), as TestFindSnapshotAmbiguous takes them.
+	advance(t, clock, time.Minute-500*time.Millisecond)
+	s.SetDuration(client.ActionSnapshot, 300*time.Millisecond)
+	var twins []client.Action
+	for range 2 {
+		a, _, err := c.Initiate(t.Context(), id, client.ActionRequest{Type: client.ActionSnapshot, Name: "twin"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		advance(t, clock, 300*time.Millisecond)
+		done, _, err := c.GetDropletAction(t.Context(), id, a.ID)
+		if err != nil || done.Status != client.StatusCompleted {
+			t.Fatalf("%+v, %v", done, err)
+		}
+		twins = append(twins, *done)
+	}
+	acts = append(acts, twins...)
+	reboot, _, err := c.Initiate(t.Context(), id, client.ActionRequest{Type: client.ActionReboot})
+	if err != nil {
+		t.Fatal(err)
+	}
+	advance(t, clock, 2*time.Second)
+
+	s.ResetLog()
+	m, err := c.NewSnapshotMatcher(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := s.Stats().Total
+	if listed != 1 {
+		t.Errorf("making the matcher took %d requests, want 1 listing", listed)
+	}
+	// Taken after the listing: the matcher does not see it, FindSnapshot does.
+	advance(t, clock, time.Minute)
+	late := snapshotAction(t, c, clock, id, "")
+	s.ResetLog()
+	for i, a := range acts {
+		for _, name := range []string{"", "twin"} {
+			got, err := m.Match(a, name)
+			if err != nil {
+				t.Fatalf("Match(%d, %q): %v", a.ID, name, err)
+			}
+			if want := findSnapshot(t, c, a, name); got != want {
+				t.Errorf("Match(%d, %q) = %+v, FindSnapshot %+v", a.ID, name, got, want)
+			}
+			if i < 3 && name == "" && got.ID != own[i] {
+				t.Errorf("Match(%d) = %+v, want %s", a.ID, got, own[i])
+			}
+		}
+	}
+	for _, a := range twins {
+		got, _ := m.Match(a, "twin")
+		wantNoMatch(t, got, "2 snapshots of droplet", "cannot be told")
+	}
+	if n, want := s.Stats().Total, 2*len(acts); n != want {
+		t.Errorf("%d requests while matching, want only FindSnapshot's %d", n, want)
+	}
+	r, _, err := c.GetDropletAction(t.Context(), id, reboot.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ResetLog()
+	got, err := m.Match(late, "")
+	wantNoMatch(t, got, fmt.Sprintf("no snapshot of droplet %d was created", id))
+	if err != nil || s.Stats().Total != 0 {
+		t.Errorf("Match of a later action: %v, %d requests", err, s.Stats().Total)
+	}
+
+	// What FindSnapshot refuses, Match refuses too, and an action of another droplet.
+	other := acts[0]
+	other.ResourceID = id + 1
+	for _, tc := range []struct {
+		a    client.Action
+		want string
+	}{
+		{*r, "not a snapshot"},
+		{other, fmt.Sprintf("ran on droplet %d, not on droplet %d", id+1, id)},
+	} {
+		if got, err := m.Match(tc.a, ""); err == nil || !strings.Contains(err.Error(), tc.want) || got != (client.SnapshotMatch{}) {
+			t.Errorf("Match(%s on %d) = %+v, %v; want an error saying %q", tc.a.Type, tc.a.ResourceID, got, err, tc.want)
+		}
+	}
+	if n := s.Stats().Total; n != 0 {
+		t.Errorf("%d requests for actions the matcher refuses", n)
+	}
+}
+
+// TestSnapshotMatcherListFailure: a listing that fails gives no matcher but the error.
+func TestSnapshotMatcherListFailure(t *testing.T) {
+	t.Parallel()
+	s := newScript(t, step{Method: "GET", Path: "/v2/droplets/4242/snapshots", Query: pageQuery(1, 200), Status: 403,
+		Resp: `{"id":"forbidden","message":"You are not authorized to perform this operation."}`})
+	m, err := newClient(t, s.URL()).NewSnapshotMatcher(context.Background(), 4242)
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 403 || m != nil {
+		t.Fatalf("NewSnapshotMatcher = %+v, %v; want the 403", m, err)
+	}
+}

@@ -5,10 +5,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"regexp"
 	"slices"
-	"strconv"
 	"time"
 	"unicode/utf8"
 )
@@ -196,59 +194,15 @@ func (c *Client) DropletsByTag(ctx context.Context, tag string) ([]Droplet, erro
 // tag. That costs one request more for an account of at most 200 GPU droplets, and one
 // more per further 200, whether or not any of them carries the tag.
 func (c *Client) ListDroplets(ctx context.Context, tag string) ([]Droplet, error) {
-	filters, what := url.Values{}, "the account's droplets"
-	if tag != "" {
-		if err := ValidTagName(tag); err != nil {
+	var ds []Droplet
+	for d, err := range c.Droplets(ctx, tag) {
+		if err != nil {
 			return nil, err
 		}
-		filters.Set("tag_name", tag)
-		what = fmt.Sprintf("the droplets tagged %q", tag)
-	}
-	ds, err := c.listDropletPages(ctx, filters, what)
-	if err != nil {
-		return nil, err
-	}
-	gpus, err := c.listDropletPages(ctx, url.Values{"type": {"gpus"}}, "the GPU droplets")
-	if err != nil {
-		return nil, err
-	}
-	for _, d := range gpus {
-		if tag == "" || slices.Contains(d.Tags, tag) {
-			ds = append(ds, d)
-		}
+		ds = append(ds, d)
 	}
 	slices.SortFunc(ds, func(a, b Droplet) int { return cmp.Compare(a.ID, b.ID) })
-	return slices.CompactFunc(ds, func(a, b Droplet) bool { return a.ID == b.ID }), nil
-}
-
-// listDropletPages reads every page of GET /v2/droplets with filters, in pages of
-// MaxPerPage, and at most maxDropletPages of them; what names the listing in that error.
-func (c *Client) listDropletPages(ctx context.Context, filters url.Values, what string) ([]Droplet, error) {
-	var ds []Droplet
-	for page := 1; ; page++ {
-		if page > maxDropletPages {
-			return nil, fmt.Errorf("listing %s: the API was still paging after %d pages of %d", what, maxDropletPages, MaxPerPage)
-		}
-		var root struct {
-			Droplets []Droplet  `json:"droplets"`
-			Links    *pageLinks `json:"links"`
-			Meta     *struct {
-				Total int `json:"total"`
-			} `json:"meta"`
-		}
-		q := url.Values{"page": {strconv.Itoa(page)}, "per_page": {strconv.Itoa(MaxPerPage)}}
-		for k, v := range filters {
-			q[k] = v
-		}
-		if _, err := c.do(ctx, http.MethodGet, "/v2/droplets", q, nil, &root, false); err != nil {
-			return nil, err
-		}
-		ds = append(ds, root.Droplets...)
-		if root.Links == nil || root.Links.Pages.Next == "" || len(root.Droplets) == 0 ||
-			(root.Meta != nil && len(ds) >= root.Meta.Total) {
-			return ds, nil
-		}
-	}
+	return ds, nil
 }
 
 // WaitWhileNew reads the droplet until DigitalOcean has finished creating it (its status

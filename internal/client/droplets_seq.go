@@ -61,8 +61,9 @@ func (c *Client) Droplets(ctx context.Context, tag string) iter.Seq2[Droplet, er
 }
 
 // dropletPages yields the droplets of GET /v2/droplets with filters, reading a page of
-// MaxPerPage when the previous one is used up, and at most maxDropletPages pages, as
-// listDropletPages does; what names the listing in that error.
+// MaxPerPage when the previous one is used up, and at most maxDropletPages pages (an API,
+// or a proxy dropping the query, that never stops offering a next page); what names the
+// listing in that error.
 func (c *Client) dropletPages(ctx context.Context, filters url.Values, what string) iter.Seq2[Droplet, error] {
 	return func(yield func(Droplet, error) bool) {
 		read := 0

@@ -2,7 +2,10 @@
 # `make demo`: builds the provider, starts the fake DigitalOcean API on 127.0.0.1 with three
 # droplets, and applies examples/demo/main.tf against it: a shutdown -> resize -> power_on
 # chain on droplet 1001, a snapshot of 1002 (and the image it made) and a rename of 1003, keeps
-# 1003 off and 1002 on with gradient_droplet_power, then reads 1001's history.
+# 1003 off and 1002 on with gradient_droplet_power, then reads 1001's history. Last, `terraform
+# query -generate-config-out` writes the configuration that adopts the three droplets under
+# gradient_droplet_power as they are (examples/demo/query), and the plan imports them with no
+# changes.
 #
 # Needs Go and bash; Terraform >= 1.14 comes from scripts/terraform.sh; jq is optional (for
 # the summary table). No DigitalOcean account, no network beyond the Go module proxy.
@@ -36,7 +39,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 start=$SECONDS
-mkdir -p "$tmp/bin" "$tmp/fake" "$tmp/work"
+mkdir -p "$tmp/bin" "$tmp/fake" "$tmp/work" "$tmp/query"
 
 log "Building the provider and the fake API"
 # One go build compiles both commands in parallel; the provider's directory must hold only
@@ -46,7 +49,7 @@ mv "$tmp/fake/terraform-provider-gradient" "$tmp/bin/"
 
 log "Finding Terraform >= 1.14"
 tf=$("$root/scripts/terraform.sh")
-"$tf" version | head -n1
+"$tf" version | sed -n 1p   # sed reads to the end: head would leave terraform a broken pipe (exit 141)
 
 log "Starting the fake DigitalOcean API on 127.0.0.1 (droplets 1001-1003, actions take 2 s)"
 url_file="$tmp/fake/url"
@@ -114,5 +117,20 @@ else
   echo "(install jq for a table)"
   "$tf" -chdir="$tmp/work" output -json actions
 fi
+
+# Adopting droplets that exist: a second configuration, with no state, that `terraform
+# query` fills in. The plan must import the three droplets and change nothing.
+log "terraform query -generate-config-out=power.tf (examples/demo/query): adopt the droplets as they are"
+cp examples/demo/query/main.tf examples/demo/query/fleet.tfquery.hcl "$tmp/query/"
+"$tf" -chdir="$tmp/query" query "${color[@]}" -var "api_endpoint=$api_url" -generate-config-out=power.tf >/dev/null
+cat "$tmp/query/power.tf"
+
+log "terraform plan (examples/demo/query with the generated power.tf)"
+plan=$("$tf" -chdir="$tmp/query" plan -no-color -input=false -var "api_endpoint=$api_url")
+if ! grep -qx 'Plan: 3 to import, 0 to add, 0 to change, 0 to destroy.' <<<"$plan"; then
+  printf '%s\n\nthe plan should import the 3 droplets and change nothing\n' "$plan" >&2
+  exit 1
+fi
+grep -E '^  # |^Plan:' <<<"$plan"
 
 printf '\nDemo finished in %d s. Cleaning up.\n' "$((SECONDS - start))"

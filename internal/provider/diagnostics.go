@@ -154,6 +154,11 @@ func (o *runOutcome) diagnostics() diag.Diagnostics {
 		diags.AddWarning("Shutdown failed, droplet powered off",
 			fmt.Sprintf("Action ID:  %d\nType:       shutdown\nDroplet ID: %d\n\nDigitalOcean reports that the graceful shutdown failed (%v), so the droplet was powered off with power_off instead, as it must be off.", a.ID, a.ResourceID, o.ShutdownErr))
 	}
+	if o.spec.Expect != nil && len(o.Actions) > 0 {
+		if changed := targetsChanged(o.spec.Tag, o.spec.Expect, actionDroplets(o.Actions)); changed != nil {
+			diags.AddAttributeError(path.Root("tag_name"), "Droplet bulk action reached other droplets than planned", reachedOthersDetail(string(o.spec.Request.Type), changed))
+		}
+	}
 	if o.ok() {
 		return diags
 	}
@@ -190,9 +195,12 @@ func (o *runOutcome) diagnostics() diag.Diagnostics {
 
 func (o *runOutcome) tagDiagnostics(diags *diag.Diagnostics) {
 	tag, typ := o.spec.Tag, string(o.spec.Request.Type)
+	var changed *targetsChangedError
 	switch {
 	case errors.Is(o.Err, errNoTaggedDroplets):
 		diags.AddAttributeError(path.Root("tag_name"), "Droplet bulk action not started", noTaggedDropletsDetail(tag, typ))
+	case errors.As(o.Err, &changed):
+		diags.AddAttributeError(path.Root("tag_name"), "Droplets of the tag changed since the plan", targetsChangedDetail(typ, changed))
 	case errors.Is(o.Err, errNoActionsStarted):
 		diags.AddAttributeError(path.Root("tag_name"), "DigitalOcean started no action",
 			fmt.Sprintf("Tag:  %s\nType: %s\n\nThe droplets carrying the tag were listed, but DigitalOcean answered the by-tag call with no action: nothing was started. Check whether the tag's droplets changed meanwhile, then run again.", tag, typ))
@@ -211,6 +219,39 @@ func (o *runOutcome) tagDiagnostics(diags *diag.Diagnostics) {
 // noTaggedDropletsDetail says that nothing was sent for a tag no droplet carries.
 func noTaggedDropletsDetail(tag, typ string) string {
 	return fmt.Sprintf("Tag:  %s\nType: %s\n\nNo droplet carries the tag %q, or the tag does not exist (the provider lists the tag's droplets first): nothing was started, and no request to start an action was sent.", tag, typ, tag)
+}
+
+// targetsChangedDetail says that nothing was sent because the tag's droplets are not
+// those the plan showed, which ones differ, and to plan again.
+func targetsChangedDetail(typ string, e *targetsChangedError) string {
+	return fmt.Sprintf("Tag:  %s\nType: %s\n\nThe droplets carrying the tag are not those the plan showed in droplet_ids, so nothing was started: no request to start an action was sent.\n%s\nRun terraform plan again to review the droplets the action would now reach, then apply that plan.",
+		e.Tag, typ, targetsChangedLines(e))
+}
+
+// reachedOthersDetail explains a bulk action that DigitalOcean started on other droplets
+// than the plan showed: the tag changed after the provider checked it, before the call.
+func reachedOthersDetail(typ string, e *targetsChangedError) string {
+	return fmt.Sprintf("Tag:  %s\nType: %s\n\nThe droplets carrying the tag matched the plan when the provider checked them, but changed before DigitalOcean acted on the tag, and it started the action on the droplets carrying it then.\n%s\n"+
+		"Every action ID is in the state, droplet_ids holds the droplets the action reached, and Terraform marks the resource tainted, so the next apply runs the action again on every droplet carrying the tag. To keep these actions instead, run `terraform untaint` on the resource.",
+		e.Tag, typ, targetsChangedLines(e))
+}
+
+// targetsChangedLines lists the droplets added to and removed from a tag since the plan.
+func targetsChangedLines(e *targetsChangedError) string {
+	var b strings.Builder
+	group := func(title string, ids []int64) {
+		if len(ids) == 0 {
+			return
+		}
+		s := make([]string, len(ids))
+		for i, id := range ids {
+			s[i] = fmt.Sprintf("  droplet %d", id)
+		}
+		fmt.Fprintf(&b, "\n%s (%d):\n%s\n", title, len(ids), strings.Join(s, "\n"))
+	}
+	group("Added to the tag since the plan", e.Added)
+	group("Removed from the tag since the plan", e.Removed)
+	return b.String()
 }
 
 // bulkInitiateDetail explains why the by-tag call failed. The call is all or nothing, so

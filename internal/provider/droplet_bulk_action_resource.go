@@ -50,6 +50,9 @@ type dropletBulkActionModel struct {
 	Wait     types.Bool     `tfsdk:"wait"`
 	Timeouts timeouts.Value `tfsdk:"timeouts"`
 	Actions  types.List     `tfsdk:"actions"`
+	// DropletIDs is, in a plan to create, the droplets carrying the tag at plan time, and
+	// after the apply the droplets the action reached.
+	DropletIDs types.Set `tfsdk:"droplet_ids"`
 }
 
 type bulkActionEntry struct {
@@ -82,8 +85,11 @@ func bulkEntryFrom(a *client.Action, snapshotID types.String) bulkActionEntry {
 	}
 }
 
-// setActions records acts; snaps, when not nil, holds the image each snapshot made.
+// setActions records acts, and their droplets in droplet_ids; snaps, when not nil, holds
+// the image each snapshot made.
 func (m *dropletBulkActionModel) setActions(ctx context.Context, acts []client.Action, snaps []snapshotResult) diag.Diagnostics {
+	ids, diags := types.SetValueFrom(ctx, types.Int64Type, actionDroplets(acts))
+	m.DropletIDs = ids
 	entries := make([]bulkActionEntry, len(acts))
 	for i := range acts {
 		var snap snapshotResult
@@ -92,7 +98,20 @@ func (m *dropletBulkActionModel) setActions(ctx context.Context, acts []client.A
 		}
 		entries[i] = bulkEntryFrom(&acts[i], snapshotIDValue(snap))
 	}
-	return m.setEntries(ctx, entries)
+	diags.Append(m.setEntries(ctx, entries)...)
+	return diags
+}
+
+// plannedDroplets returns the droplets the plan showed in droplet_ids, sorted, or nil when
+// it did not know them.
+func (m *dropletBulkActionModel) plannedDroplets(ctx context.Context) ([]int64, diag.Diagnostics) {
+	if m.DropletIDs.IsNull() || m.DropletIDs.IsUnknown() {
+		return nil, nil
+	}
+	ids := []int64{}
+	diags := m.DropletIDs.ElementsAs(ctx, &ids, false)
+	slices.Sort(ids)
+	return ids, diags
 }
 
 func (m *dropletBulkActionModel) setEntries(ctx context.Context, entries []bulkActionEntry) diag.Diagnostics {
@@ -117,7 +136,8 @@ func (r *DropletBulkActionResource) Schema(ctx context.Context, _ resource.Schem
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Runs one DigitalOcean droplet action on every droplet carrying a tag, with a single API call, and waits for all of them to finish. " +
 			"Only the types DigitalOcean accepts by tag are allowed; for any other, use `gradient_droplet_action` with `for_each` over the droplets. " +
-			"The set of droplets is whatever carries the tag when the resource is created: droplets tagged later are not acted on until the resource is replaced. " +
+			"The plan to create or replace it lists the droplets carrying the tag and shows them in `droplet_ids`, and the apply acts only on those: when the tag holds other droplets by then, it stops before starting anything, and the next step is to plan again (see `droplet_ids`). " +
+			"Droplets tagged after the resource is created are not acted on, and change no plan, until the resource is replaced. " +
 			"Before the call it lists the droplets carrying the tag and queues behind every other action this provider runs on them, as `gradient_droplet_action` does per droplet, so bulk actions on overlapping tags and single-droplet actions need no `depends_on` to avoid DigitalOcean's 422 \"pending event\" (they still need it to run in a chosen order). " +
 			"An action started with `wait = false` leaves the queue once initiated: a bulk action after it on the same droplets needs `depends_on` and may still meet the 422 while it runs. " +
 			"Changing any argument but `wait` and `timeouts` runs the action again on every droplet carrying the tag (the resource is replaced). " +
@@ -160,6 +180,18 @@ func (r *DropletBulkActionResource) Schema(ctx context.Context, _ resource.Schem
 				Computed:            true,
 				Default:             booldefault.StaticBool(true),
 				MarkdownDescription: "Whether to wait for every action to finish. When `false`, the apply goes on once the actions are initiated, and each `status` shows `in-progress` until a refresh reads it again. Defaults to `true`. Changing it updates the state only.",
+			},
+			"droplet_ids": schema.SetAttribute{
+				Computed:    true,
+				ElementType: types.Int64Type,
+				MarkdownDescription: "The droplets the action is for. In a plan to create or replace the resource, the droplets carrying the tag when the plan is made, for review. " +
+					"Unknown in the plan when `tag_name` is not known until the apply, or no droplet carries the tag yet (the plan then warns): the apply acts on the droplets carrying the tag then. " +
+					"After the apply, the droplets the action reached; it stays so, and droplets tagged later change no plan. " +
+					"When the tag's droplets change between the plan and the apply, the apply starts nothing, whether it applies a saved plan or one just made, and fails in one of two ways. " +
+					"Terraform plans the resource again at apply, the provider lists the tag again for it, and Terraform refuses a value that differs from the plan's: its error reads \"Provider produced inconsistent final plan\", names `.droplet_ids` and the droplets that differ, and calls this a provider bug, which it is not. " +
+					"The provider then lists the tag once more just before its call; a change since Terraform's second plan fails with \"Droplets of the tag changed since the plan\", naming the droplets added and removed. " +
+					"Either way, run `terraform plan` again to see and approve the new set. " +
+					"So droplets that get the tag during the same apply, such as droplets it creates with the tag, stop it once the tag already has droplets: give `tag_name` a value known only when they exist, or apply in two steps.",
 			},
 			"actions": schema.ListNestedAttribute{
 				Computed:            true,
@@ -212,18 +244,72 @@ func (r *DropletBulkActionResource) ValidateConfig(ctx context.Context, req reso
 	validateByTag(path.Root("type"), cfg.Type, func(p client.Param) bool { return p == client.ParamName && !cfg.Name.IsNull() }, &resp.Diagnostics)
 }
 
+// ModifyPlan, for a resource to create (or replace: Terraform then plans it again with no
+// prior state), warns of an irreversible type and shows the droplets the tag holds now in
+// droplet_ids. A resource that exists keeps the droplet_ids it recorded, whatever the tag
+// holds by now: the tag is not read.
 func (r *DropletBulkActionResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || !req.State.Raw.IsNull() {
+	if req.Plan.Raw.IsNull() {
 		return
 	}
-	var typ types.String
-	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("type"), &typ)...)
-	if typ.IsNull() || typ.IsUnknown() {
+	if !req.State.Raw.IsNull() {
+		r.keepReached(ctx, req, resp)
 		return
 	}
-	if info, ok := client.LookupActionType(client.ActionType(typ.ValueString())); ok && info.Warning != "" {
-		resp.Diagnostics.AddWarning("Irreversible droplet action", info.Warning+" It applies to every droplet carrying the tag.")
+	var plan dropletBulkActionModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
 	}
+	if !plan.Type.IsNull() && !plan.Type.IsUnknown() {
+		if info, ok := client.LookupActionType(client.ActionType(plan.Type.ValueString())); ok && info.Warning != "" {
+			resp.Diagnostics.AddWarning("Irreversible droplet action", info.Warning+" It applies to every droplet carrying the tag.")
+		}
+	}
+	if plan.TagName.IsNull() || plan.TagName.IsUnknown() || r.client == nil {
+		return // droplet_ids stays unknown: the apply acts on what the tag holds then
+	}
+	tag := plan.TagName.ValueString()
+	ids, err := r.client.DropletIDsByTag(ctx, tag)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("tag_name"), "Could not list the droplets of the tag",
+			errorDetail(actionRef{Type: plan.Type.ValueString(), Tag: tag}, err))
+		return
+	}
+	if len(ids) == 0 {
+		resp.Diagnostics.AddAttributeWarning(path.Root("tag_name"), "No droplet carries the tag",
+			fmt.Sprintf("No droplet carries the tag %q now, so droplet_ids is unknown: the apply acts on the droplets carrying the tag then, and fails, sending nothing, if there are still none.", tag))
+		return
+	}
+	set, d := types.SetValueFrom(ctx, types.Int64Type, ids)
+	resp.Diagnostics.Append(d...)
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("droplet_ids"), set)...)
+}
+
+// keepReached plans, for a resource that exists, the droplet_ids it recorded. A state
+// written before droplet_ids existed has none: a plan that changes the resource in place
+// then takes the droplets of its recorded actions instead of leaving the value unknown.
+func (r *DropletBulkActionResource) keepReached(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	var planned types.Set
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("droplet_ids"), &planned)...)
+	if !planned.IsUnknown() {
+		return
+	}
+	var state dropletBulkActionModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	entries, d := state.entries(ctx)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ids := make([]int64, len(entries))
+	for i, e := range entries {
+		ids[i] = e.DropletID.ValueInt64()
+	}
+	slices.Sort(ids)
+	set, d := types.SetValueFrom(ctx, types.Int64Type, slices.Compact(ids))
+	resp.Diagnostics.Append(d...)
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("droplet_ids"), set)...)
 }
 
 func (r *DropletBulkActionResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -232,7 +318,13 @@ func (r *DropletBulkActionResource) Create(ctx context.Context, req resource.Cre
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	expect, d := plan.plannedDroplets(ctx)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	spec := runSpec{
+		Expect:  expect,
 		Tag:     plan.TagName.ValueString(),
 		Request: client.ActionRequest{Type: client.ActionType(plan.Type.ValueString()), Name: plan.Name.ValueString()},
 		NoWait:  !plan.Wait.ValueBool(),

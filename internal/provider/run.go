@@ -44,6 +44,10 @@ type runSpec struct {
 	// than the shutdown itself: a shutdown that DigitalOcean reports errored is followed by
 	// a power_off at once instead of failing the run.
 	ForceOff bool
+	// Expect, for a tag, is the droplets the plan showed carrying it (sorted): when the tag
+	// holds others at the start of the run, nothing is sent (a *targetsChangedError). nil
+	// when the plan did not know them: then the run acts on whatever the tag holds.
+	Expect []int64
 	// Entry is the kind of caller, which changes what a failure's diagnostics advise.
 	Entry entryKind
 }
@@ -129,6 +133,47 @@ var errNoTaggedDroplets = errors.New("no droplet carries the tag")
 // errNoActionsStarted is the by-tag call answering with no action at all.
 var errNoActionsStarted = errors.New("DigitalOcean started no action")
 
+// targetsChangedError is a tag whose droplets are not those the plan showed: Added carry
+// it and were not in the plan, Removed were in the plan and no longer carry it.
+type targetsChangedError struct {
+	Tag            string
+	Added, Removed []int64
+}
+
+func (e *targetsChangedError) Error() string {
+	return fmt.Sprintf("the droplets carrying the tag %q changed since the plan: %d added, %d removed", e.Tag, len(e.Added), len(e.Removed))
+}
+
+// targetsChanged compares the droplets a tag holds, now, with those planned, want (both
+// sorted): nil when they are the same.
+func targetsChanged(tag string, want, now []int64) *targetsChangedError {
+	e := &targetsChangedError{Tag: tag}
+	for _, id := range now {
+		if _, found := slices.BinarySearch(want, id); !found {
+			e.Added = append(e.Added, id)
+		}
+	}
+	for _, id := range want {
+		if _, found := slices.BinarySearch(now, id); !found {
+			e.Removed = append(e.Removed, id)
+		}
+	}
+	if len(e.Added)+len(e.Removed) == 0 {
+		return nil
+	}
+	return e
+}
+
+// actionDroplets returns the droplets acts were started on, sorted, each once.
+func actionDroplets(acts []client.Action) []int64 {
+	ids := make([]int64, len(acts))
+	for i, a := range acts {
+		ids[i] = a.ResourceID
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
+
 // run runs spec through c: it holds the droplets in this provider process (so the action
 // queues behind every other action the process runs on them, and they behind it), sends
 // nothing where nothing is needed (SkipDone), initiates, reports the IDs, waits, looks up
@@ -192,7 +237,8 @@ func run(ctx context.Context, c *client.Client, spec runSpec, hooks runHooks) *r
 }
 
 // hold locks the droplet, or the droplets the tag holds now, and returns their IDs: a
-// droplet tagged after this list is not held.
+// droplet tagged after this list is not held. A tag holding other droplets than
+// spec.Expect is refused before anything is locked or sent.
 func (o *runOutcome) hold(ctx context.Context, c *client.Client) ([]int64, func(), error) {
 	if o.spec.Tag == "" {
 		unlock, err := c.LockDroplet(ctx, o.spec.DropletID)
@@ -201,6 +247,11 @@ func (o *runOutcome) hold(ctx context.Context, c *client.Client) ([]int64, func(
 	ids, err := c.DropletIDsByTag(ctx, o.spec.Tag)
 	if err != nil {
 		return nil, nil, fmt.Errorf("listing the droplets tagged %q to queue behind their running actions: %w", o.spec.Tag, err)
+	}
+	if o.spec.Expect != nil {
+		if changed := targetsChanged(o.spec.Tag, o.spec.Expect, ids); changed != nil {
+			return nil, nil, changed
+		}
 	}
 	if len(ids) == 0 {
 		return nil, nil, errNoTaggedDroplets

@@ -83,6 +83,7 @@ func (r *DropletActionListResource) List(ctx context.Context, req list.ListReque
 	f := actionFilter{Type: cfg.Type.ValueString(), Status: cfg.Status.ValueString()}
 	stream.Results = func(push func(list.ListResult) bool) {
 		var n int64
+		snapshots := newSnapshotFinder(r.client, dropletID)
 		for a, err := range f.in(ctx, r.client, dropletID) {
 			if err != nil {
 				var diags diag.Diagnostics
@@ -96,7 +97,7 @@ func (r *DropletActionListResource) List(ctx context.Context, req list.ListReque
 				return
 			}
 			n++
-			if !push(r.result(ctx, req, &a)) {
+			if !push(r.result(ctx, req, &a, snapshots)) {
 				return
 			}
 		}
@@ -104,7 +105,9 @@ func (r *DropletActionListResource) List(ctx context.Context, req list.ListReque
 }
 
 // result is one listed action, shaped as the gradient_droplet_action it would import as.
-func (r *DropletActionListResource) result(ctx context.Context, req list.ListRequest, a *client.Action) list.ListResult {
+// With the resource object, a completed snapshot's image is looked up in the droplet's
+// snapshots, listed once for the whole query.
+func (r *DropletActionListResource) result(ctx context.Context, req list.ListRequest, a *client.Action, snapshots *snapshotFinder) list.ListResult {
 	res := req.NewListResult(ctx)
 	id := types.StringValue(strconv.FormatInt(a.ID, 10))
 	res.DisplayName = fmt.Sprintf("%s #%d (%s)", a.Type, a.ID, a.Status)
@@ -114,7 +117,8 @@ func (r *DropletActionListResource) result(ctx context.Context, req list.ListReq
 	}
 	// The object matches what an import followed by a refresh stores: the API reports
 	// neither an action's parameters nor whether a shutdown fallback was asked for, so
-	// they are null, and wait, disk and power_off_fallback take their defaults.
+	// they are null, and wait, disk and power_off_fallback take their defaults. The refresh
+	// finds a snapshot's image by the action's times alone, the name being null.
 	m := dropletActionModel{
 		ID:        id,
 		DropletID: newDropletID(a.ResourceID),
@@ -132,6 +136,7 @@ func (r *DropletActionListResource) result(ctx context.Context, req list.ListReq
 		PowerOffAfter:    types.StringNull(),
 		PowerOffFallback: types.BoolValue(false),
 		PowerOffActionID: types.StringNull(),
+		SnapshotID:       snapshots.idFor(ctx, a, "", &res.Diagnostics),
 	}
 	// The null timeouts block still needs the block's attribute types, which only the
 	// resource schema knows.

@@ -34,7 +34,7 @@ type dropletActionsDataModel struct {
 }
 
 func listedActionAttrTypes() map[string]attr.Type {
-	t := map[string]attr.Type{"id": types.StringType, "type": types.StringType}
+	t := map[string]attr.Type{"id": types.StringType, "type": types.StringType, "snapshot_id": types.StringType}
 	for k, v := range actionStateAttrTypes {
 		t[k] = v
 	}
@@ -49,6 +49,11 @@ func (d *DropletActionsDataSource) Schema(_ context.Context, _ datasource.Schema
 	item := dataSourceActionStateAttributes()
 	item["id"] = schema.StringAttribute{Computed: true, MarkdownDescription: "The action's ID."}
 	item["type"] = schema.StringAttribute{Computed: true, MarkdownDescription: "The action's type."}
+	item["snapshot_id"] = schema.StringAttribute{
+		Computed: true,
+		MarkdownDescription: snapshotIDDescription + " The API does not report the name a snapshot action was given, so here the image is found by the action's times alone: " +
+			"another snapshot of the droplet taken during the action's run, give or take a second, leaves it null.",
+	}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Lists the actions of a droplet, newest first, over all pages of the API, optionally filtered by `type` and `status`.",
 		Attributes: map[string]schema.Attribute{
@@ -87,12 +92,15 @@ func (d *DropletActionsDataSource) Read(ctx context.Context, req datasource.Read
 	dropletID := cfg.DropletID.ValueInt64()
 	itemType := types.ObjectType{AttrTypes: listedActionAttrTypes()}
 	items := []attr.Value{}
+	snapshots := newSnapshotFinder(d.client, dropletID)
 	for a, err := range f.in(ctx, d.client, dropletID) {
 		if err != nil {
 			addListError(&resp.Diagnostics, dropletID, err)
 			return
 		}
-		obj, diags := listedActionObject(ctx, &a)
+		// The API does not report a snapshot's requested name: the image is matched by time.
+		snapshotID := snapshots.idFor(ctx, &a, "", &resp.Diagnostics)
+		obj, diags := listedActionObject(ctx, &a, snapshotID)
 		resp.Diagnostics.Append(diags...)
 		if resp.Diagnostics.HasError() {
 			return
@@ -105,16 +113,17 @@ func (d *DropletActionsDataSource) Read(ctx context.Context, req datasource.Read
 	resp.Diagnostics.Append(resp.State.Set(ctx, &cfg)...)
 }
 
-func listedActionObject(ctx context.Context, a *client.Action) (types.Object, diag.Diagnostics) {
+func listedActionObject(ctx context.Context, a *client.Action, snapshotID types.String) (types.Object, diag.Diagnostics) {
 	s, diags := actionStateFrom(ctx, a)
 	if diags.HasError() {
 		return types.ObjectNull(listedActionAttrTypes()), diags
 	}
 	obj, d := types.ObjectValueFrom(ctx, listedActionAttrTypes(), struct {
-		ID   types.String `tfsdk:"id"`
-		Type types.String `tfsdk:"type"`
+		ID         types.String `tfsdk:"id"`
+		Type       types.String `tfsdk:"type"`
+		SnapshotID types.String `tfsdk:"snapshot_id"`
 		actionState
-	}{types.StringValue(strconv.FormatInt(a.ID, 10)), types.StringValue(string(a.Type)), s})
+	}{types.StringValue(strconv.FormatInt(a.ID, 10)), types.StringValue(string(a.Type)), snapshotID, s})
 	diags.Append(d...)
 	return obj, diags
 }

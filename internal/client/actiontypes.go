@@ -70,6 +70,28 @@ type ActionTypeInfo struct {
 	// the action leaves ("active" or "off"). A droplet already in that status needs no
 	// such action, so callers that may skip it send nothing.
 	Reaches string
+	// Matches, when set, reports whether a droplet already is what an action of this type,
+	// sent with r, would make it: a rollout with skip_matching leaves such a droplet alone.
+	// Nil means the type never matches (its effect cannot be read from the droplet).
+	Matches func(d *Droplet, r *ActionRequest) bool
+}
+
+// AlreadyMatches reports whether d already is what this type, sent with r, would make
+// it; false for a type without a Matches rule.
+func (i ActionTypeInfo) AlreadyMatches(d *Droplet, r *ActionRequest) bool {
+	return i.Matches != nil && i.Matches(d, r)
+}
+
+// matchesReaches is the Matches rule of the power types: the droplet is in the status
+// the action leaves.
+func matchesReaches(reaches string) func(*Droplet, *ActionRequest) bool {
+	return func(d *Droplet, _ *ActionRequest) bool { return d.Status == reaches }
+}
+
+// matchesSize is resize's Matches rule: the droplet already has the size. A disk resize
+// cannot be read from the droplet's size alone, so it never matches.
+func matchesSize(d *Droplet, r *ActionRequest) bool {
+	return d.SizeSlug == r.Size && (r.Disk == nil || !*r.Disk)
 }
 
 // AlreadyDone reports whether a droplet with the given status already is where an action
@@ -118,15 +140,15 @@ var actionTypes = []ActionTypeInfo{
 		Summary: "Power-cycles the droplet, like pressing a reset button.",
 	},
 	{
-		Type: ActionShutdown, Bulk: true, Reaches: DropletOff,
+		Type: ActionShutdown, Bulk: true, Reaches: DropletOff, Matches: matchesReaches(DropletOff),
 		Summary: "Shuts the droplet down gracefully. The API only guarantees that the command is issued, not that the droplet turns off.",
 	},
 	{
-		Type: ActionPowerOff, Bulk: true, Reaches: DropletOff,
+		Type: ActionPowerOff, Bulk: true, Reaches: DropletOff, Matches: matchesReaches(DropletOff),
 		Summary: "Powers the droplet off hard, like pulling the plug. Use it when a shutdown does not work.",
 	},
 	{
-		Type: ActionPowerOn, Bulk: true, Reaches: DropletActive,
+		Type: ActionPowerOn, Bulk: true, Reaches: DropletActive, Matches: matchesReaches(DropletActive),
 		Summary: "Powers the droplet on.",
 	},
 	{
@@ -141,7 +163,7 @@ var actionTypes = []ActionTypeInfo{
 		Warning: "password_reset replaces the root password and emails the new one to the account owner.",
 	},
 	{
-		Type: ActionResize, Scope: "droplet:create",
+		Type: ActionResize, Scope: "droplet:create", Matches: matchesSize,
 		Summary: "Resizes the droplet to another size slug. The droplet must be off.",
 		Params: []ParamSpec{
 			{Name: ParamSize, Required: true, Doc: "Slug of the new size, such as `s-2vcpu-4gb`."},
@@ -207,4 +229,30 @@ func LookupActionType(t ActionType) (ActionTypeInfo, bool) {
 		}
 	}
 	return ActionTypeInfo{}, false
+}
+
+// StepsMatch reports whether d already is what the steps, run in order, would make it:
+// every step has a Matches rule and d matches it, where of the steps that set a power
+// state (Reaches) only the last counts, since it decides the state the droplet ends in.
+// A power_off, resize, power_on sequence thus matches an active droplet of that size.
+func StepsMatch(d *Droplet, steps []ActionRequest) bool {
+	lastPower := -1
+	for i := range steps {
+		if info, ok := LookupActionType(steps[i].Type); ok && info.Reaches != "" {
+			lastPower = i
+		}
+	}
+	for i := range steps {
+		info, ok := LookupActionType(steps[i].Type)
+		if !ok || info.Matches == nil {
+			return false
+		}
+		if info.Reaches != "" && i != lastPower {
+			continue
+		}
+		if !info.Matches(d, &steps[i]) {
+			return false
+		}
+	}
+	return len(steps) > 0
 }

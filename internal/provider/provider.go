@@ -255,7 +255,7 @@ func (p *GradientProvider) Configure(ctx context.Context, req provider.Configure
 }
 
 func (p *GradientProvider) Resources(context.Context) []func() resource.Resource {
-	return []func() resource.Resource{NewDropletActionResource, NewDropletBulkActionResource, NewDropletPowerResource}
+	return []func() resource.Resource{NewDropletActionResource, NewDropletBulkActionResource, NewDropletPowerResource, NewDropletRolloutResource}
 }
 
 func (p *GradientProvider) DataSources(context.Context) []func() datasource.DataSource {

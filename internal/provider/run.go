@@ -187,7 +187,7 @@ func run(ctx context.Context, c *client.Client, spec runSpec, hooks runHooks) *r
 	defer unlock()
 
 	var acts []client.Action
-	stage := stageInitiate
+	var stage runStage
 	if spec.Tag != "" {
 		acts, stage, err = o.startTag(ctx, c, held, hooks)
 	} else {

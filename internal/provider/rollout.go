@@ -111,17 +111,58 @@ func rolloutDroplet(ctx context.Context, c *client.Client, spec rolloutSpec, ent
 		say("%s failed: %s", who, r.Message)
 		return r
 	}
+	skipped := false
 	if spec.SkipMatching {
 		cur, err := readSettled(ctx, c, d.ID)
 		if err != nil {
 			return fail("reading the droplet: %v", err)
 		}
-		if client.StepsMatch(cur, spec.Steps) {
-			r.Outcome, r.FinishedAt, r.Message = outcomeSkipped, time.Now().UTC(), "already matches what the steps would make it"
-			say("%s skipped: it already matches what the steps would make it", who)
+		skipped = client.StepsMatch(cur, spec.Steps)
+	}
+	if skipped {
+		// Its steps are not needed, but a droplet counts only once healthy: the gate
+		// still applies.
+		say("%s skipped: it already matches what the steps would make it", who)
+	} else if res, ok := rolloutSteps(ctx, c, spec, entry, d, &r, say); !ok {
+		return fail("%s", res)
+	}
+	if skipped {
+		r.Message = "already matched what the steps would make it"
+		if spec.HealthURL == "" {
+			r.Outcome, r.FinishedAt = outcomeSkipped, time.Now().UTC()
 			return r
 		}
 	}
+	if spec.HealthURL != "" {
+		u := health.Expand(spec.HealthURL, map[string]string{
+			"id": fmt.Sprint(d.ID), "name": d.Name, "ipv4_public": d.PublicIPv4(), "ipv4_private": d.PrivateIPv4(),
+		})
+		if err := spec.Health.Wait(ctx, u); err != nil {
+			return fail("%v", err)
+		}
+		say("%s healthy", who)
+	} else if !skipped {
+		want := wantStatus(spec.Steps, d.Status)
+		cur, _, err := c.GetDroplet(ctx, d.ID)
+		if err != nil {
+			return fail("reading the droplet after its steps: %v", err)
+		}
+		if cur.Status != want {
+			return fail("after its steps the droplet's status is %q, not %q", cur.Status, want)
+		}
+	}
+	r.Outcome, r.FinishedAt = outcomeDone, time.Now().UTC()
+	if skipped {
+		r.Outcome = outcomeSkipped
+	}
+	say("%s done", who)
+	return r
+}
+
+// rolloutSteps runs the steps on one droplet, in order, recording their actions in r;
+// on a failure it returns why, and false.
+func rolloutSteps(ctx context.Context, c *client.Client, spec rolloutSpec, entry entryKind, d client.Droplet, r *rolloutResult, say rolloutEvents) (string, bool) {
+	who := fmt.Sprintf("droplet %d (%s)", d.ID, d.Name)
 	for k, step := range spec.Steps {
 		say("%s: step %d of %d, %s, started", who, k+1, len(spec.Steps), step.Type)
 		o := run(ctx, c, runSpec{DropletID: d.ID, Request: step, SkipDone: spec.SkipMatching && reaches(step.Type) != "", Entry: entry}, runHooks{})
@@ -134,7 +175,7 @@ func rolloutDroplet(ctx context.Context, c *client.Client, spec rolloutSpec, ent
 			}
 		}
 		if !o.ok() {
-			return fail("step %d (%s): %s", k+1, step.Type, o.reason())
+			return fmt.Sprintf("step %d (%s): %s", k+1, step.Type, o.reason()), false
 		}
 		if len(o.Skipped) > 0 {
 			say("%s: step %d of %d, %s, skipped: the droplet is already %s", who, k+1, len(spec.Steps), step.Type, reaches(step.Type))
@@ -142,27 +183,7 @@ func rolloutDroplet(ctx context.Context, c *client.Client, spec rolloutSpec, ent
 		}
 		say("%s: step %d of %d, %s, completed", who, k+1, len(spec.Steps), step.Type)
 	}
-	if spec.HealthURL != "" {
-		u := health.Expand(spec.HealthURL, map[string]string{
-			"id": fmt.Sprint(d.ID), "name": d.Name, "ipv4_public": d.PublicIPv4(), "ipv4_private": d.PrivateIPv4(),
-		})
-		if err := spec.Health.Wait(ctx, u); err != nil {
-			return fail("%v", err)
-		}
-		say("%s healthy", who)
-	} else {
-		want := wantStatus(spec.Steps, d.Status)
-		cur, _, err := c.GetDroplet(ctx, d.ID)
-		if err != nil {
-			return fail("reading the droplet after its steps: %v", err)
-		}
-		if cur.Status != want {
-			return fail("after its steps the droplet's status is %q, not %q", cur.Status, want)
-		}
-	}
-	r.Outcome, r.FinishedAt = outcomeDone, time.Now().UTC()
-	say("%s done", who)
-	return r
+	return "", true
 }
 
 // wantStatus is the status a droplet must have once its steps completed: the one the

@@ -341,16 +341,6 @@ func (r *DropletRolloutResource) apply(ctx context.Context, plan *dropletRollout
 // timeoutDuration is a timeout, as a timeouts block gives it.
 type timeoutDuration = time.Duration
 
-func failedCount(results []rolloutResult) int {
-	n := 0
-	for _, r := range results {
-		if r.Outcome == outcomeFailed {
-			n++
-		}
-	}
-	return n
-}
-
 // targets reads the droplets to act on now: the planned droplets whose outcome is unknown
 // (kept are those already finished) when resuming, or the tag's or droplet_ids'
 // droplets. A tag whose droplets differ from the plan's is refused, and so

@@ -263,7 +263,7 @@ func (p *GradientProvider) DataSources(context.Context) []func() datasource.Data
 }
 
 func (p *GradientProvider) Actions(context.Context) []func() action.Action {
-	return []func() action.Action{NewDropletActionAction}
+	return []func() action.Action{NewDropletActionAction, NewDropletRolloutAction}
 }
 
 func (p *GradientProvider) ListResources(context.Context) []func() list.ListResource {

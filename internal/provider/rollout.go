@@ -231,6 +231,17 @@ func rolloutFailed(results []rolloutResult, maxFailures int) bool {
 	return failed > maxFailures
 }
 
+// failedCount is how many droplets failed.
+func failedCount(results []rolloutResult) int {
+	n := 0
+	for _, r := range results {
+		if r.Outcome == outcomeFailed {
+			n++
+		}
+	}
+	return n
+}
+
 // rolloutTable is the one diagnostic of a failed rollout: each droplet by outcome.
 func rolloutTable(results []rolloutResult, ctxErr error, resume string) string {
 	var done, failed, notStarted []string

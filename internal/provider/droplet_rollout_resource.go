@@ -111,7 +111,9 @@ func (r *DropletRolloutResource) Schema(ctx context.Context, _ resource.SchemaRe
 	attrs["droplets"] = schema.ListNestedAttribute{
 		Computed: true,
 		MarkdownDescription: "In rollout order, one object per droplet. A plan that runs the rollout shows each target's `droplet_id` and `name` when they can be known at plan time (not when `tag_name` is unknown, or no droplet carries the tag yet); " +
-			"the apply refuses, before any request that starts an action, when the tag's droplets differ from those the plan showed.",
+			"the apply starts nothing when the tag's droplets differ from those the plan showed. Terraform plans the resource again at apply, the provider lists the tag again for it, and Terraform refuses a list that differs from the plan's: its error reads \"Provider produced inconsistent final plan\" and names `.droplets`, and calls this a provider bug, which it is not. " +
+			"The provider lists the tag once more before its first action; a change since Terraform's second plan fails with \"Droplets of the tag changed since the plan\", naming the droplets added and removed. Either way, run `terraform plan` again to review the new set. " +
+			"A plan that resumes the rollout shows the finished droplets as recorded and the others with their outcome unknown.",
 		NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
 			"droplet_id":  schema.Int64Attribute{Computed: true, MarkdownDescription: "The droplet's ID."},
 			"name":        schema.StringAttribute{Computed: true, MarkdownDescription: "The droplet's name, as read before its steps."},
@@ -126,6 +128,8 @@ func (r *DropletRolloutResource) Schema(ctx context.Context, _ resource.SchemaRe
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Runs a list of droplet actions over a fleet, a few droplets at a time: a canary first, then a window of `max_parallel` droplets, each one done once its steps completed and, with a `health_check`, its URL answered. " +
 			"A failure budget (`max_failures`) stops it starting new droplets. Each droplet's outcome is kept in `droplets`, so that after a failed or interrupted rollout the next apply acts only on the droplets not yet done. " +
+			"When the rollout fails while the resource is created, Terraform marks it tainted and would replace it, running every droplet again: to resume instead, run `terraform untaint` on it, then `terraform apply`. When it fails during an update (`triggers` changed, or a resume), the state is kept and the next `terraform apply` resumes. " +
+			"Changing `triggers` runs the rollout again over every target, in place; other arguments change in place and apply from the next run or resume; changing `tag_name` or `droplet_ids` replaces the resource. " +
 			"Every request goes through the provider's one action path: its per-droplet queue, its shared watcher and its request budget. " +
 			"Destroying the resource sends nothing and undoes nothing. It cannot be imported: a rollout is not an object at DigitalOcean, only the actions it started, which `gradient_droplet_action` imports one by one.",
 		Attributes: attrs,

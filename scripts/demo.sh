@@ -5,7 +5,8 @@
 # 1003 off and 1002 on with gradient_droplet_power, then reads 1001's history. Last, `terraform
 # query -generate-config-out` writes the configuration that adopts the three droplets under
 # gradient_droplet_power as they are (examples/demo/query), and the plan imports them with no
-# changes.
+# changes. Then a short gradient_droplet_rollout reboots droplets 1001 and 1002 one at a time,
+# each gated on the fake's health endpoint (examples/demo/rollout).
 #
 # Needs Go and bash; Terraform >= 1.14 comes from scripts/terraform.sh; jq is optional (for
 # the summary table). No DigitalOcean account, no network beyond the Go module proxy.
@@ -132,5 +133,19 @@ if ! grep -qx 'Plan: 3 to import, 0 to add, 0 to change, 0 to destroy.' <<<"$pla
   exit 1
 fi
 grep -E '^  # |^Plan:' <<<"$plan"
+
+# A short rollout: reboot two droplets one at a time, each gated on its health endpoint.
+log "terraform apply (examples/demo/rollout): a rollout over droplets 1001 and 1002, one at a time, health-gated"
+health_url=$(sed -n 's|^droplet health endpoint on \(http://[^ ]*\)/health/.*|\1|p' "$tmp/fake/log")
+if [ -z "$health_url" ]; then
+  echo "the fake API did not announce its health endpoint:" >&2
+  cat "$tmp/fake/log" >&2
+  exit 1
+fi
+mkdir -p "$tmp/rollout"
+cp examples/demo/rollout/main.tf "$tmp/rollout/"
+"$tf" -chdir="$tmp/rollout" apply "${color[@]}" -auto-approve -input=false -compact-warnings \
+  -var "api_endpoint=$api_url" -var "health_port=${health_url##*:}"
+"$tf" -chdir="$tmp/rollout" output "${color[@]}" rollout
 
 printf '\nDemo finished in %d s. Cleaning up.\n' "$((SECONDS - start))"

@@ -163,9 +163,21 @@ func rolloutDroplet(ctx context.Context, c *client.Client, spec rolloutSpec, ent
 // on a failure it returns why, and false.
 func rolloutSteps(ctx context.Context, c *client.Client, spec rolloutSpec, entry entryKind, d client.Droplet, r *rolloutResult, say rolloutEvents) (string, bool) {
 	who := fmt.Sprintf("droplet %d (%s)", d.ID, d.Name)
+	// status is the power state this droplet's own completed steps left it in, once one
+	// has: a later power step is then decided from it, with no read. Before, a power
+	// step reads the droplet first (SkipDone), as anything may have acted on it.
+	status := ""
 	for k, step := range spec.Steps {
+		to := reaches(step.Type)
+		if spec.SkipMatching && to != "" && status == to {
+			say("%s: step %d of %d, %s, skipped: the droplet is already %s", who, k+1, len(spec.Steps), step.Type, to)
+			continue
+		}
 		say("%s: step %d of %d, %s, started", who, k+1, len(spec.Steps), step.Type)
-		o := run(ctx, c, runSpec{DropletID: d.ID, Request: step, SkipDone: spec.SkipMatching && reaches(step.Type) != "", Entry: entry}, runHooks{})
+		o := run(ctx, c, runSpec{DropletID: d.ID, Request: step, SkipDone: spec.SkipMatching && to != "" && status == "", Entry: entry}, runHooks{})
+		if to != "" && o.ok() {
+			status = to
+		}
 		for _, a := range o.Actions {
 			r.ActionIDs = append(r.ActionIDs, a.ID)
 		}

@@ -47,6 +47,27 @@ func (c *Client) ReadAction(ctx context.Context, dropletID, id int64) (*Action, 
 	return a, resp, err
 }
 
+// ReadActionShared reads an action as ReadAction does, through the client's watcher, so
+// that reads made at about the same time share their requests with each other and with
+// the client's waits: one page of GET /v2/actions?per_page=200 answers up to 200 of them
+// when the token has actions:read, and every read goes through the one rate budget. It
+// returns the action as the first read made after the call finds it, in whatever status:
+// a page of the list, or a read of this action alone (through the droplet's path when
+// dropletID is known, as ReadAction reads). An action the pages read do not show (the
+// list runs to more pages than are worth reading, or the token lacks actions:read) is read
+// alone; an action a recent page showed finished is returned without a request, as it can
+// no longer change. Use it where many actions are read at once and none is waited for,
+// such as a plan's data sources.
+func (c *Client) ReadActionShared(ctx context.Context, dropletID, id int64) (*Action, error) {
+	if id <= 0 {
+		return nil, &ValidationError{Param: "id", Message: "action ID must be positive"}
+	}
+	if dropletID < 0 {
+		return nil, &ValidationError{Param: "droplet_id", Message: "droplet ID must be positive, or zero when not known"}
+	}
+	return c.readShared(ctx, dropletID, id)
+}
+
 // GetDropletAction reads an action through its droplet (GET /v2/droplets/{d}/actions/{id}),
 // which needs only the droplet:read scope.
 func (c *Client) GetDropletAction(ctx context.Context, dropletID, id int64) (*Action, *Response, error) {

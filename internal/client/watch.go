@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -47,6 +48,15 @@ const (
 //
 // Every read answers every watched action it returns: an action seen finished is
 // delivered at once, whether it was due or not.
+//
+// Reads of one action's present state (ReadActionShared, a data source's read) go through
+// the same batches: such a read is due at once, is answered by the first read made after
+// it was asked, whatever that read finds, and never waits for a schedule. Since a finished
+// action never changes again, the finished actions the latest batch saw on its pages are
+// kept, and answer such a read without a request; a list read in flight when it is asked
+// answers it too when it shows the action finished. Such a read waits a moment
+// (WatchHold/5) for company even alone, as a plan's data sources come together; one that
+// stays alone is read one by one, as a single due action is.
 type watcher struct {
 	c *Client
 
@@ -65,8 +75,12 @@ type watcher struct {
 	// meta.total; 0 while unknown.
 	pages int
 
-	// noList is set once the token was refused GET /v2/actions.
-	noList atomic.Bool
+	// noList is set once the token was refused GET /v2/actions; listErr is that refusal.
+	noList  atomic.Bool
+	listErr error
+	// finished holds the finished actions the latest batch read saw on its pages: a read of
+	// one of them is answered without a request, as a finished action never changes.
+	finished map[int64]Action
 
 	listReads, oneReads atomic.Int64
 }
@@ -74,9 +88,12 @@ type watcher struct {
 // watch is one waiter's interest in one action.
 type watch struct {
 	dropletID, id int64
-	start         time.Time
-	reads         int
-	due           time.Time
+	// once marks a read of the action's present state (ReadActionShared): the first read
+	// made after it was asked answers it, whatever the action's status.
+	once  bool
+	start time.Time
+	reads int
+	due   time.Time
 	// updates carries the newest status read (or a read error) to the waiter; the watcher
 	// never blocks on it, replacing what the waiter has not taken yet.
 	updates chan watchUpdate
@@ -106,7 +123,7 @@ func (c *Client) WatchStats() WatchStats {
 
 // waitWatched waits for one action through the watcher.
 func (c *Client) waitWatched(ctx context.Context, dropletID, id int64, onProgress func(*Action)) (*Action, error) {
-	w := c.watcher.subscribe(ctx, dropletID, id)
+	w := c.watcher.subscribe(ctx, dropletID, id, false)
 	defer c.watcher.unsubscribe(w)
 	var last *Action
 	for {
@@ -134,11 +151,44 @@ func (c *Client) waitWatched(ctx context.Context, dropletID, id int64, onProgres
 	}
 }
 
-func (w *watcher) subscribe(ctx context.Context, dropletID, id int64) *watch {
-	now := time.Now()
-	wt := &watch{dropletID: dropletID, id: id, start: now, updates: make(chan watchUpdate, 1)}
+// readShared reads an action once through the watcher (see Client.ReadActionShared).
+func (c *Client) readShared(ctx context.Context, dropletID, id int64) (*Action, error) {
+	if a, ok := c.watcher.finishedAction(id); ok {
+		return a, nil
+	}
+	w := c.watcher.subscribe(ctx, dropletID, id, true)
+	defer c.watcher.unsubscribe(w)
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case u := <-w.updates:
+		if u.err != nil && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return u.a, u.err
+	}
+}
+
+// finishedAction returns a copy of the action if the latest batch saw it finished.
+func (w *watcher) finishedAction(id int64) (*Action, bool) {
 	w.mu.Lock()
-	wt.due = now.Add(w.c.pollDelay(0, 0, true))
+	defer w.mu.Unlock()
+	a, ok := w.finished[id]
+	if !ok {
+		return nil, false
+	}
+	return &a, true
+}
+
+// subscribe watches an action: until it finishes, or for one read when once is set.
+func (w *watcher) subscribe(ctx context.Context, dropletID, id int64, once bool) *watch {
+	now := time.Now()
+	wt := &watch{dropletID: dropletID, id: id, once: once, start: now, updates: make(chan watchUpdate, 1)}
+	w.mu.Lock()
+	wt.due = now
+	if !once {
+		wt.due = now.Add(w.c.pollDelay(0, 0, true))
+	}
 	w.watches[wt] = struct{}{}
 	w.logCtx = context.WithoutCancel(ctx)
 	if w.readCtx == nil || w.readCtx.Err() != nil {
@@ -242,17 +292,20 @@ func (w *watcher) sleep(d time.Duration, idle bool) {
 // nextReadLocked is when the next read is due.
 func (w *watcher) nextReadLocked() time.Time {
 	var next time.Time
+	once := false
 	for wt := range w.watches {
 		if !wt.done && (next.IsZero() || wt.due.Before(next)) {
 			next = wt.due
 		}
+		once = once || (wt.once && !wt.done)
 	}
-	if w.noList.Load() || len(w.watches) < 2 || next.IsZero() {
+	if w.noList.Load() || (len(w.watches) < 2 && !once) || next.IsZero() {
 		return next
 	}
 	// Actions subscribed a few milliseconds apart (the actions of one bulk call, a round of
-	// resources) fall due a few milliseconds apart: a batch waits a moment for them all
-	// rather than reading again for each straggler.
+	// resources, a plan's data sources) fall due a few milliseconds apart: a batch waits a
+	// moment for them all rather than reading again for each straggler. A read of an
+	// action's present state waits so even alone: a plan's next ones may be on their way.
 	next = next.Add(w.c.cfg.WatchHold / coalesceDivisor)
 	if w.lastRead.IsZero() {
 		return next
@@ -282,12 +335,16 @@ func (w *watcher) readList(ctx context.Context, all, due []*watch, pages int) []
 		byID[wt.id] = append(byID[wt.id], wt)
 	}
 	seen := make(map[int64]*Action, len(byID))
+	var finished map[int64]Action
 	budget := min(max(len(due)-1, pages, 1), maxListPages)
 	for page := 1; page <= budget && len(seen) < len(byID); page++ {
 		p, _, err := w.c.listActionsPage(ctx, accountActionsPath, page, MaxPerPage)
 		w.listReads.Add(1)
 		if err != nil {
 			if e, ok := asAPIError(err); ok && e.StatusCode == http.StatusForbidden {
+				w.mu.Lock()
+				w.listErr = err
+				w.mu.Unlock()
 				w.noList.Store(true)
 			}
 			break
@@ -295,9 +352,16 @@ func (w *watcher) readList(ctx context.Context, all, due []*watch, pages int) []
 		w.mu.Lock()
 		w.pages = (p.Total + MaxPerPage - 1) / MaxPerPage
 		w.mu.Unlock()
+		if finished == nil {
+			finished = make(map[int64]Action, len(p.Actions))
+		}
 		for i := range p.Actions {
-			if _, ok := byID[p.Actions[i].ID]; ok {
-				seen[p.Actions[i].ID] = &p.Actions[i]
+			a := &p.Actions[i]
+			if a.Status.Done() {
+				finished[a.ID] = *a
+			}
+			if _, ok := byID[a.ID]; ok {
+				seen[a.ID] = a
 			}
 		}
 		if !p.HasNext || len(p.Actions) == 0 {
@@ -308,6 +372,16 @@ func (w *watcher) readList(ctx context.Context, all, due []*watch, pages int) []
 	var unseen []*watch
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if finished != nil {
+		w.finished = finished
+		// Reads of an action's present state asked while the pages were read are answered
+		// by them when they show the action finished.
+		for wt := range w.watches {
+			if a, ok := finished[wt.id]; ok && wt.once && !wt.done {
+				w.applyLocked(wt, &a, now, true, true)
+			}
+		}
+	}
 	multiPage := w.pages > 1
 	dueSet := make(map[*watch]bool, len(due))
 	for _, wt := range due {
@@ -328,6 +402,10 @@ func (w *watcher) readList(ctx context.Context, all, due []*watch, pages int) []
 }
 
 // readEach reads the given actions one by one, a few at a time.
+//
+// An action whose droplet is not known is read through /v2/actions/{id}, which needs the
+// scope the list needs: once the list was refused, its refusal answers such a read
+// without asking again.
 func (w *watcher) readEach(ctx context.Context, due []*watch) {
 	if len(due) == 0 {
 		return
@@ -335,6 +413,13 @@ func (w *watcher) readEach(ctx context.Context, due []*watch) {
 	sem := make(chan struct{}, watchReadConcurrency)
 	var wg sync.WaitGroup
 	for _, wt := range due {
+		if wt.dropletID <= 0 && w.noList.Load() {
+			w.mu.Lock()
+			wt.done = true
+			deliver(wt, watchUpdate{err: fmt.Errorf("reading action %d without its droplet needs the actions:read scope: %w", wt.id, w.listErr)})
+			w.mu.Unlock()
+			continue
+		}
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
@@ -354,12 +439,13 @@ func (w *watcher) readEach(ctx context.Context, due []*watch) {
 }
 
 // applyLocked delivers a status read to wt, and moves its schedule on when it was due.
+// A read of the action's present state takes whatever status it finds.
 func (w *watcher) applyLocked(wt *watch, a *Action, now time.Time, wasDue, ramp bool) {
 	if _, watched := w.watches[wt]; !watched || wt.done {
 		return
 	}
 	cp := *a
-	if cp.Status.Done() {
+	if cp.Status.Done() || wt.once {
 		wt.done = true
 		deliver(wt, watchUpdate{a: &cp})
 		return

@@ -1,9 +1,11 @@
 package client
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -57,6 +59,20 @@ const (
 // answers it too when it shows the action finished. Such a read waits a moment
 // (WatchHold/5) for company even alone, as a plan's data sources come together; one that
 // stays alone is read one by one, as a single due action is.
+//
+// A crowd is more waits than the per-minute budget allows reads in a poll round (PollMax),
+// all read one by one (a token without actions:read, such as a bulk action's 500 waits).
+// Reading each of them every round would spend the budget on actions still in progress,
+// each read answering one action; and on a sliding window, every read made shortly before
+// the actions finish holds back the reads that find them finished (500 of them end two
+// windows after it at the earliest). So a crowd's reads skip the ramp, and a round reads
+// only a few of them (a quarter of a round's budget), those read least recently, as
+// scouts; the others wait for the next round, which comes scoutSpacing later: PollMax, or
+// half a window for a crowd the budget needs two windows to read. Once a scout has found
+// its action finished, every wait watched at least as long as that action was seen
+// running is read at once, and the governor spreads those reads over the time the budget
+// needs for them. This expects the crowd's actions to take about as long as each other,
+// as a bulk action's do.
 type watcher struct {
 	c *Client
 
@@ -81,6 +97,15 @@ type watcher struct {
 	// finished holds the finished actions the latest batch read saw on its pages: a read of
 	// one of them is answered without a request, as a finished action never changes.
 	finished map[int64]Action
+	// ranFor is the shortest time a waited-for action was seen running before a read found
+	// it finished (see crowdLocked); ranForKnown is false until such a read. Both are
+	// forgotten when nothing is watched any more.
+	ranFor      time.Duration
+	ranForKnown bool
+	// roundAt is when the current round of scouting reads began, and scouts how many
+	// reads it has left (see crowdLocked).
+	roundAt time.Time
+	scouts  int
 
 	listReads, oneReads atomic.Int64
 }
@@ -94,6 +119,12 @@ type watch struct {
 	start time.Time
 	reads int
 	due   time.Time
+	// lastRead is when the action was last read for this watch, and ranFor how long it had
+	// been watched then, in progress.
+	lastRead time.Time
+	ranFor   time.Duration
+	// held is set while its read waits for the next round of a crowd (see crowdLocked).
+	held bool
 	// updates carries the newest status read (or a read error) to the waiter; the watcher
 	// never blocks on it, replacing what the waiter has not taken yet.
 	updates chan watchUpdate
@@ -241,6 +272,8 @@ func (w *watcher) run() {
 		w.mu.Lock()
 		if len(w.watches) == 0 {
 			w.running = false
+			w.ranFor, w.ranForKnown = 0, false
+			w.roundAt, w.scouts = time.Time{}, 0
 			w.mu.Unlock()
 			return
 		}
@@ -271,7 +304,111 @@ func (w *watcher) run() {
 		if !w.noList.Load() && len(all) > 1 && pages < max(len(due), 2) {
 			due = w.readList(rctx, all, due, pages)
 		}
-		w.readEach(rctx, due)
+		w.mu.Lock()
+		read, held, crowded := w.crowdLocked(all, due, now)
+		w.mu.Unlock()
+		w.readEach(rctx, read, !crowded)
+		if len(held) > 0 {
+			w.release()
+		}
+	}
+}
+
+// readsPerRound is how many requests the per-minute cap allows in one poll round
+// (PollMax); 0 when the governor has no per-minute cap.
+func (w *watcher) readsPerRound() int {
+	if w.c.gov.perMinute <= 0 {
+		return 0
+	}
+	return max(int(int64(w.c.gov.perMinute)*int64(w.c.cfg.PollMax)/int64(minuteWindow)), 1)
+}
+
+// crowdLocked splits the due actions about to be read one by one into those read now and
+// those held to the next round. It holds reads back only for a crowd: more waits watched
+// than a round's budget allows (all of them, not only those due: their reads fall due a
+// few at a time), all read one by one, since the list is refused or runs to as many pages
+// as there are waits. Then a quarter of a round's budget are read each round, the least
+// recently read first, and so are those that have been watched at least as long as
+// ranFor, once known; the others are held a round. Reads of an action's present state
+// are always made.
+func (w *watcher) crowdLocked(all, due []*watch, now time.Time) (read, held []*watch, crowded bool) {
+	per := w.readsPerRound()
+	waiting := 0
+	for _, wt := range all {
+		if !wt.once {
+			waiting++
+		}
+	}
+	if per == 0 || waiting <= per || (!w.noList.Load() && max(w.pages, 1) < waiting) {
+		return due, nil, false
+	}
+	var waits []*watch
+	for _, wt := range due {
+		if wt.once {
+			read = append(read, wt)
+		} else {
+			waits = append(waits, wt)
+		}
+	}
+	slices.SortFunc(waits, func(a, b *watch) int {
+		return cmp.Or(a.lastRead.Compare(b.lastRead), a.start.Compare(b.start), cmp.Compare(a.id, b.id))
+	})
+	spacing := w.scoutSpacing(waiting)
+	if now.Sub(w.roundAt) >= spacing {
+		w.roundAt, w.scouts = now, max(per/4, 1)
+	}
+	for _, wt := range waits {
+		switch {
+		case w.ranForKnown && now.Sub(wt.start) >= w.ranFor:
+			wt.held = false
+			read = append(read, wt)
+		case w.scouts > 0:
+			w.scouts--
+			wt.held = false
+			read = append(read, wt)
+		default:
+			wt.due, wt.held = w.roundAt.Add(spacing), true
+			held = append(held, wt)
+		}
+	}
+	return read, held, true
+}
+
+// scoutSpacing is how far apart the rounds of scouting reads come for n waits read one by
+// one. The budget is a sliding window W (minuteWindow) of L requests (the per-minute cap),
+// of which the governor lets L/2 go at once. After the last read that finds an action of
+// the batch still running, the n reads that find them finished take at least
+// chain = ⌊n/L⌋·W (each request at least W after the one L before it); from the first read
+// that finds one finished, at least read = ⌊(n−1)/L⌋·W + max(0, r − L/2)·W/L, r being the
+// reads of the last window. With rounds δ apart and the actions finishing anywhere between
+// two, the wait ends on average at D − δ/2 + max(chain, δ + read), which is least at
+// δ = chain − read (30.5 s for 500 waits at 250 a minute); at worst, at D + chain, as with
+// a round every PollMax. It is never less than PollMax.
+func (w *watcher) scoutSpacing(n int) time.Duration {
+	limit := w.c.gov.perMinute
+	if limit <= 0 || n <= 0 {
+		return w.c.cfg.PollMax
+	}
+	chain := time.Duration(n/limit) * minuteWindow
+	full := (n - 1) / limit
+	rest := n - full*limit
+	read := time.Duration(full)*minuteWindow + time.Duration(max(0, rest-limit/2))*minuteWindow/time.Duration(limit)
+	return max(w.c.cfg.PollMax, chain-read)
+}
+
+// release makes every held wait due at once that has been watched at least ranFor, when
+// a read has found a waited-for action finished after that long.
+func (w *watcher) release() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.ranForKnown {
+		return
+	}
+	now := time.Now()
+	for wt := range w.watches {
+		if wt.held && !wt.done && now.Sub(wt.start) >= w.ranFor {
+			wt.due, wt.held = now, false
+		}
 	}
 }
 
@@ -401,12 +538,13 @@ func (w *watcher) readList(ctx context.Context, all, due []*watch, pages int) []
 	return unseen
 }
 
-// readEach reads the given actions one by one, a few at a time.
+// readEach reads the given actions one by one, a few at a time; ramp false keeps their
+// next reads on the PollMax grid.
 //
 // An action whose droplet is not known is read through /v2/actions/{id}, which needs the
 // scope the list needs: once the list was refused, its refusal answers such a read
 // without asking again.
-func (w *watcher) readEach(ctx context.Context, due []*watch) {
+func (w *watcher) readEach(ctx context.Context, due []*watch, ramp bool) {
 	if len(due) == 0 {
 		return
 	}
@@ -432,7 +570,7 @@ func (w *watcher) readEach(ctx context.Context, due []*watch) {
 				deliver(wt, watchUpdate{err: err})
 				return
 			}
-			w.applyLocked(wt, a, time.Now(), true, true)
+			w.applyLocked(wt, a, time.Now(), true, ramp)
 		})
 	}
 	wg.Wait()
@@ -447,12 +585,20 @@ func (w *watcher) applyLocked(wt *watch, a *Action, now time.Time, wasDue, ramp 
 	cp := *a
 	if cp.Status.Done() || wt.once {
 		wt.done = true
+		if cp.Status.Done() && !wt.once && wasDue && (!w.ranForKnown || wt.ranFor < w.ranFor) {
+			// A read of its own found it finished, after one that found it still running
+			// (at ranFor, or none): waits watched that long may have finished too.
+			w.ranFor, w.ranForKnown = wt.ranFor, true
+		}
 		deliver(wt, watchUpdate{a: &cp})
 		return
 	}
 	if wasDue {
 		wt.reads++
-		wt.due = now.Add(w.c.pollDelay(wt.reads, now.Sub(wt.start), ramp))
+		wt.held = false
+		wt.lastRead = now
+		wt.ranFor = now.Sub(wt.start)
+		wt.due = now.Add(w.c.pollDelay(wt.reads, wt.ranFor, ramp))
 		deliver(wt, watchUpdate{a: &cp})
 	}
 }

@@ -100,7 +100,9 @@ func (d *DropletActionDataSource) Read(ctx context.Context, req datasource.ReadR
 			resp.Diagnostics.AddAttributeError(path.Root("id"), "Invalid action ID", fmt.Sprintf("%q is not a numeric action ID.", cfg.ID.ValueString()))
 			return
 		}
-		a, _, err := d.client.GetAction(ctx, id)
+		// Shared with the plan's other reads of actions (the client batches them), and with
+		// droplet_id set a token with only droplet:read can read it.
+		a, err := d.client.ReadActionShared(ctx, cfg.DropletID.ValueInt64(), id)
 		if err != nil {
 			resp.Diagnostics.AddError("Could not read droplet action", errorDetail(actionRef{ActionID: id}, err))
 			return

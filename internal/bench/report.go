@@ -27,6 +27,9 @@ const (
 	// many requests it may send in all.
 	BulkExtra       = 10 * time.Second
 	BulkMaxRequests = 40
+	// NoScopeSlack is how far over its floor (NoScopeFloor) the bulk action without
+	// actions:read (4) may run.
+	NoScopeSlack = 0.10
 	// MaxPagesPerPoll bounds the list pages of one batch poll over 1,000 actions.
 	MaxPagesPerPoll = 6
 	// WatchMedianMax bounds the watcher rows' median detection overhead.
@@ -186,9 +189,10 @@ func WriteApplySmall(w io.Writer, t *Tally, cfg ApplyConfig, r ApplyResult) {
 	target(w, t, fmt.Sprintf("  %s zero 429s served: %d", cfg.Label, r.Stats.Served429), r.Stats.Served429 == 0)
 }
 
-// WriteBulk prints a bulk action run, (3) or (4). With timed set, its wall and request
-// targets are judged; otherwise they are reported only.
-func WriteBulk(w io.Writer, t *Tally, cfg ApplyConfig, r ApplyResult, timed bool) {
+// WriteBulk prints a bulk action run, (3) or (4). With listed set, (3) with a token that
+// may list actions, its wall and request targets are judged; otherwise (4)'s, the wall
+// against NoScopeFloor.
+func WriteBulk(w io.Writer, t *Tally, cfg ApplyConfig, r ApplyResult, listed bool) {
 	scopes := "a full-access token"
 	if cfg.Scopes != nil {
 		scopes = "a token with only " + strings.Join(cfg.Scopes, ", ") + " (no actions:read)"
@@ -204,14 +208,28 @@ func WriteBulk(w io.Writer, t *Tally, cfg ApplyConfig, r ApplyResult, timed bool
 	writeUsage(w, r.Usage)
 	writeOutcome(w, t, cfg.Label, cfg, r)
 	target(w, t, fmt.Sprintf("  %s zero 429s served: %d", cfg.Label, r.Stats.Served429), r.Stats.Served429 == 0)
-	if !timed {
-		fmt.Fprintf(w, "    (no wall or request target: %s and %d requests reported for comparison)\n", sec(r.Wall), r.Stats.Total)
+	if !listed {
+		floor := NoScopeFloor(cfg.Actions, cfg.PerMinuteLimit, cfg.D)
+		limit := time.Duration(float64(floor) * (1 + NoScopeSlack))
+		fmt.Fprintf(w, "    floor                         %s: %d actions read one by one at %d a minute (or D, if longer); wall / floor = %.3f\n",
+			sec(floor), cfg.Actions, cfg.PerMinuteLimit, r.Wall.Seconds()/floor.Seconds())
+		target(w, t, fmt.Sprintf("  %s wall %s <= %.2f x floor %s = %s", cfg.Label, sec(r.Wall), 1+NoScopeSlack, sec(floor), sec(limit)), r.Wall <= limit)
 		return
 	}
 	limit := cfg.D + BulkExtra
 	target(w, t, fmt.Sprintf("  %s wall %s <= D + %s = %s", cfg.Label, sec(r.Wall), FormatD(BulkExtra), sec(limit)), r.Wall <= limit)
 	target(w, t, fmt.Sprintf("  %s requests in all (init + apply) %d <= %d", cfg.Label, r.Stats.Total, BulkMaxRequests),
 		r.Stats.Total <= BulkMaxRequests)
+}
+
+// NoScopeFloor is the least time a bulk action of n droplets can take without actions:read,
+// as issue 21 states it: each action is read alone, at least once, at perMinute reads a
+// minute; and none can be seen finished before D.
+func NoScopeFloor(n, perMinute int, d time.Duration) time.Duration {
+	if perMinute <= 0 {
+		return d
+	}
+	return max(time.Duration(n)*time.Minute/time.Duration(perMinute), d)
 }
 
 // WriteTwo prints run (5), two applies at once, and its targets.

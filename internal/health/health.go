@@ -105,7 +105,7 @@ func (c Check) Wait(ctx context.Context, u string) error {
 	defer hc.CloseIdleConnections()
 	deadline := time.Now().Add(c.Deadline)
 	var since time.Time
-	last := "no request yet"
+	var last string // what the last request got, for the deadline's error
 	for {
 		status, err := get(ctx, hc, u)
 		now := time.Now()

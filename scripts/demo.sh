@@ -146,6 +146,5 @@ mkdir -p "$tmp/rollout"
 cp examples/demo/rollout/main.tf "$tmp/rollout/"
 "$tf" -chdir="$tmp/rollout" apply "${color[@]}" -auto-approve -input=false -compact-warnings \
   -var "api_endpoint=$api_url" -var "health_port=${health_url##*:}"
-"$tf" -chdir="$tmp/rollout" output "${color[@]}" rollout
 
 printf '\nDemo finished in %d s. Cleaning up.\n' "$((SECONDS - start))"

@@ -251,8 +251,7 @@ func (r *DropletRolloutResource) Create(ctx context.Context, req resource.Create
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	r.apply(ctx, &plan, timeout, &resp.Diagnostics, true, false)
-	if plan.Droplets.IsUnknown() {
+	if !r.apply(ctx, &plan, timeout, &resp.Diagnostics, true, false) {
 		return // nothing was started: no state
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -271,23 +270,22 @@ func (r *DropletRolloutResource) Update(ctx context.Context, req resource.Update
 		return
 	}
 	resume := !plan.Triggers.IsUnknown() && state.Triggers.Equal(plan.Triggers)
-	r.apply(ctx, &plan, timeout, &resp.Diagnostics, false, resume)
-	if plan.Droplets.IsUnknown() {
+	if !r.apply(ctx, &plan, timeout, &resp.Diagnostics, false, resume) {
 		plan.Droplets = state.Droplets // nothing was started: the record stands
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
 // apply runs what the plan's droplets say: every droplet whose outcome is unknown, or the
-// whole rollout when droplets is unknown. It sets plan.Droplets to the outcome, or leaves
-// it unknown when nothing was started.
-func (r *DropletRolloutResource) apply(ctx context.Context, plan *dropletRolloutModel, timeout timeoutDuration, diags *diag.Diagnostics, create, resume bool) {
+// whole rollout when droplets is unknown. It sets plan.Droplets to the outcome and reports
+// true, or false when it started nothing (plan.Droplets is then not to be kept).
+func (r *DropletRolloutResource) apply(ctx context.Context, plan *dropletRolloutModel, timeout timeoutDuration, diags *diag.Diagnostics, create, resume bool) bool {
 	spec, ok := plan.validate(ctx, diags)
 	if !ok {
 		if !diags.HasError() {
 			diags.AddError("Rollout not started", "An argument of the rollout is still unknown at apply time.")
 		}
-		return
+		return false
 	}
 	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -295,11 +293,11 @@ func (r *DropletRolloutResource) apply(ctx context.Context, plan *dropletRollout
 	planned, d := rolloutEntries(ctx, plan.Droplets)
 	diags.Append(d...)
 	if diags.HasError() {
-		return
+		return false
 	}
 	targets, kept, ok := r.targets(runCtx, plan, planned, resume, diags)
 	if !ok {
-		return
+		return false
 	}
 	say := func(format string, args ...any) { tflog.Info(ctx, fmt.Sprintf(format, args...)) }
 	say("rollout starting over %d droplets (%d already done)", len(targets), len(kept))
@@ -340,6 +338,7 @@ func (r *DropletRolloutResource) apply(ctx context.Context, plan *dropletRollout
 		}
 		diags.AddError("Droplet rollout failed", rolloutTable(all, runCtx.Err(), resume))
 	}
+	return true
 }
 
 // timeoutDuration is a timeout, as a timeouts block gives it.

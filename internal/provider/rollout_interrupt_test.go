@@ -3,6 +3,7 @@
 package provider
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -61,6 +62,19 @@ func TestAccRollout_resumeAfterInterrupt(t *testing.T) {
 	got, _ := outcomes(t, cli)
 	if got[web[0].ID] != outcomeDone || got[web[1].ID] != outcomeFailed || got[web[2].ID] != outcomeNotStarted {
 		t.Fatalf("outcomes %v, want done, failed, not_started", got)
+	}
+	// The resource logs each droplet's progress at INFO.
+	log, _ := os.ReadFile(logPath)
+	for _, want := range []string{
+		fmt.Sprintf("droplet %d (%s): step 1 of 1, power_off, started", web[0].ID, web[0].Name),
+		fmt.Sprintf("droplet %d (%s): step 1 of 1, power_off, completed", web[0].ID, web[0].Name),
+		fmt.Sprintf("droplet %d (%s) done", web[0].ID, web[0].Name),
+		fmt.Sprintf("droplet %d (%s): step 1 of 1, power_off, started", web[1].ID, web[1].Name),
+		fmt.Sprintf("droplet %d (%s) failed", web[1].ID, web[1].Name),
+	} {
+		if !strings.Contains(string(log), want) {
+			t.Errorf("the provider's INFO log lacks %q", want)
+		}
 	}
 
 	skew.Add(int64(11 * time.Minute)) // the second power_off completes at DigitalOcean
